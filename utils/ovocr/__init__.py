@@ -1,0 +1,30 @@
+"""ovocr: find and read text in images with OpenVINO.
+
+The helper package of the OCR tutorial suite. Start with ``load_pipeline``::
+
+    import ovocr
+    ocr = ovocr.load_pipeline()
+    page = ocr("photo.jpg")
+    print(page.text)
+"""
+
+from .errors import DeviceError, ImageError, ModelError, OfflineError, OvocrError
+from .images import load_image
+from .pipeline import OcrPipeline, load_pipeline
+from .types import Line, Page, Word
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DeviceError",
+    "ImageError",
+    "Line",
+    "ModelError",
+    "OcrPipeline",
+    "OfflineError",
+    "OvocrError",
+    "Page",
+    "Word",
+    "load_image",
+    "load_pipeline",
+]

@@ -1,0 +1,258 @@
+"""Text detection: find where text is, as quadrilaterals in image pixels.
+
+Three steps kept apart (explained in 03-text-detection):
+
+1. ``preprocess_db`` / ``preprocess_boxes``: RGB image in, input tensor out.
+2. the compiled OpenVINO model.
+3. ``postprocess_db`` (a probability map: threshold, contours, unclip, rotated boxes) or
+   ``postprocess_boxes`` (Open Model Zoo ``[N, 5]`` box list): raw output in, quads out.
+
+Pre- and post-processing are plain NumPy/OpenCV functions, testable without a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+import pyclipper
+
+from .devices import CompileOptions, compile_model
+from .geometry import clip_quad, order_quad
+from .models import PreparedModel
+
+
+@dataclass(frozen=True)
+class DbParams:
+    """Settings of DB (differentiable binarisation) detection.
+
+    Attributes:
+        limit_side_len: target side length for resizing.
+        limit_type: ``max`` shrinks the longer side to at most ``limit_side_len``;
+            ``min`` grows the shorter side to at least ``limit_side_len``.
+        max_side_len: the longer side is never resized beyond this (memory and time).
+        thresh: a pixel is text when its probability exceeds this.
+        box_thresh: a region is kept when its mean probability exceeds this.
+        unclip_ratio: how far to grow the shrunk text kernel back to the text's size.
+        min_size: regions whose shorter side is smaller (in map pixels) are dropped.
+        max_candidates: at most this many contours are examined.
+    """
+
+    limit_side_len: int = 960
+    limit_type: str = "max"
+    max_side_len: int = 2560
+    thresh: float = 0.3
+    box_thresh: float = 0.6
+    unclip_ratio: float = 1.5
+    min_size: float = 3.0
+    max_candidates: int = 3000
+    mean: tuple[float, ...] = (0.485, 0.456, 0.406)
+    std: tuple[float, ...] = (0.229, 0.224, 0.225)
+    channels: str = "BGR"
+
+    @classmethod
+    def from_dict(cls, params: dict[str, Any]) -> DbParams:
+        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Detections:
+    """Detected text regions.
+
+    Attributes:
+        quads: ``float32 [N, 4, 2]``, pixel ``(x, y)`` points clockwise from top-left.
+        scores: ``float32 [N]`` region confidence.
+    """
+
+    quads: np.ndarray = field(default_factory=lambda: np.zeros((0, 4, 2), np.float32))
+    scores: np.ndarray = field(default_factory=lambda: np.zeros((0,), np.float32))
+
+    def __len__(self) -> int:
+        return len(self.quads)
+
+
+def resize_shape(height: int, width: int, params: DbParams) -> tuple[int, int]:
+    """Input size for the DB network: scaled as ``params`` say, multiples of 32."""
+    if params.limit_type == "min":
+        scale = max(params.limit_side_len / min(height, width), 1.0)
+    else:
+        scale = min(params.limit_side_len / max(height, width), 1.0)
+    scale = min(scale, params.max_side_len / max(height, width))
+    new_h = max(32, int(round(height * scale / 32)) * 32)
+    new_w = max(32, int(round(width * scale / 32)) * 32)
+    return new_h, new_w
+
+
+def normalise(
+    image: np.ndarray, mean: tuple[float, ...], std: tuple[float, ...], channels: str
+) -> np.ndarray:
+    """RGB ``uint8 HxWx3`` -> ``float32 1xCxHxW`` scaled to 0..1, standardised."""
+    if channels == "BGR":
+        image = image[:, :, ::-1]
+    x = image.astype(np.float32) * (1.0 / 255.0)
+    x -= np.asarray(mean, np.float32)
+    x /= np.asarray(std, np.float32)
+    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+
+
+def preprocess_db(image: np.ndarray, params: DbParams) -> tuple[np.ndarray, tuple[float, float]]:
+    """Resize and normalise an RGB image; return the tensor and the ``(sy, sx)`` scale
+    from network pixels back to image pixels."""
+    height, width = image.shape[:2]
+    new_h, new_w = resize_shape(height, width, params)
+    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
+    return normalise(resized, params.mean, params.std, params.channels), (
+        height / new_h,
+        width / new_w,
+    )
+
+
+def unclip(box: np.ndarray, ratio: float) -> np.ndarray:
+    """Grow a polygon by ``area * ratio / perimeter`` (the DB paper's offset)."""
+    area = cv2.contourArea(box.astype(np.float32))
+    perimeter = cv2.arcLength(box.astype(np.float32), True)
+    if perimeter <= 0:
+        return box
+    distance = area * ratio / perimeter
+    offset = pyclipper.PyclipperOffset()
+    offset.AddPath(
+        np.round(box).astype(np.int64).tolist(), pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON
+    )
+    grown = offset.Execute(distance)
+    if not grown:
+        return box
+    return np.asarray(max(grown, key=len), dtype=np.float32)
+
+
+def region_score(prob: np.ndarray, contour: np.ndarray) -> float:
+    """Mean probability inside ``contour`` (computed on its bounding-box window only)."""
+    h, w = prob.shape
+    pts = contour.reshape(-1, 2)
+    x0, y0 = np.clip(np.floor(pts.min(axis=0)).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(np.ceil(pts.max(axis=0)).astype(int), 0, [w - 1, h - 1])
+    mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+    cv2.fillPoly(mask, [np.round(pts - [x0, y0]).astype(np.int32)], 1)
+    return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
+
+
+def postprocess_db(
+    prob: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int], params: DbParams
+) -> Detections:
+    """Turn a DB probability map ``[H, W]`` into rotated quads in image pixels.
+
+    Steps: threshold -> contours -> score each region -> unclip (grow back) ->
+    minimum-area rectangle -> scale to the image -> clip.
+    """
+    prob = np.asarray(prob, dtype=np.float32).squeeze()
+    if prob.ndim != 2 or prob.size == 0:
+        return Detections()
+    bitmap = (prob > params.thresh).astype(np.uint8)
+    contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    quads, scores = [], []
+    height, width = image_shape
+    for contour in contours[: params.max_candidates]:
+        rect = cv2.minAreaRect(contour)
+        if min(rect[1]) < params.min_size:
+            continue
+        score = region_score(prob, contour)
+        if score < params.box_thresh:
+            continue
+        grown = unclip(cv2.boxPoints(rect), params.unclip_ratio)
+        rect = cv2.minAreaRect(grown.reshape(-1, 1, 2))
+        if min(rect[1]) < params.min_size + 2:
+            continue
+        quad = order_quad(cv2.boxPoints(rect)) * np.array([scale[1], scale[0]], np.float32)
+        quad = clip_quad(quad, width, height)
+        if min(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[0] - quad[3])) <= 3:
+            continue
+        quads.append(quad)
+        scores.append(score)
+    if not quads:
+        return Detections()
+    return Detections(np.stack(quads).astype(np.float32), np.asarray(scores, np.float32))
+
+
+def preprocess_boxes(
+    image: np.ndarray, size: tuple[int, int], channels: str = "BGR"
+) -> tuple[np.ndarray, tuple[float, float]]:
+    """Stretch to the fixed ``(width, height)`` input of a box detector, ``0..255`` floats."""
+    height, width = image.shape[:2]
+    resized = cv2.resize(image, tuple(size), interpolation=cv2.INTER_LINEAR)
+    if channels == "BGR":
+        resized = resized[:, :, ::-1]
+    tensor = np.ascontiguousarray(resized.transpose(2, 0, 1)[None].astype(np.float32))
+    return tensor, (height / size[1], width / size[0])
+
+
+def postprocess_boxes(
+    boxes: np.ndarray,
+    scale: tuple[float, float],
+    image_shape: tuple[int, int],
+    score_thresh: float = 0.3,
+) -> Detections:
+    """Open Model Zoo ``[N, 5]`` rows ``x_min, y_min, x_max, y_max, score`` -> quads."""
+    boxes = np.asarray(boxes, dtype=np.float32).reshape(-1, 5)
+    keep = (boxes[:, 4] > score_thresh) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    boxes = boxes[keep]
+    if len(boxes) == 0:
+        return Detections()
+    x0, y0 = boxes[:, 0] * scale[1], boxes[:, 1] * scale[0]
+    x1, y1 = boxes[:, 2] * scale[1], boxes[:, 3] * scale[0]
+    quads = np.stack(
+        [
+            np.stack([x0, y0], 1),
+            np.stack([x1, y0], 1),
+            np.stack([x1, y1], 1),
+            np.stack([x0, y1], 1),
+        ],
+        axis=1,
+    )
+    height, width = image_shape
+    quads = np.stack([clip_quad(q, width, height) for q in quads])
+    return Detections(quads.astype(np.float32), boxes[:, 4].copy())
+
+
+class TextDetector:
+    """A compiled detector with its pre- and post-processing.
+
+    Example:
+        >>> det = TextDetector(get_model("ppocrv6-small-det"))  # doctest: +SKIP
+        >>> det(image).quads.shape  # doctest: +SKIP
+        (12, 4, 2)
+    """
+
+    def __init__(
+        self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
+    ) -> None:
+        self.model = model
+        self.family = model.spec.family
+        self.compiled = compile_model(model.path, options)
+        self.request = self.compiled.create_infer_request()
+        self.params = {**model.spec.params, **overrides}
+        self.db = DbParams.from_dict(self.params) if self.family == "db" else None
+
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        if self.db is not None:
+            return preprocess_db(image, self.db)
+        return preprocess_boxes(image, self.params["size"], self.params.get("channels", "BGR"))
+
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        """Run the network; return the probability map ``[H, W]`` or the box list ``[N, 5]``."""
+        self.request.infer({0: tensor})
+        if self.db is not None:
+            return self.request.get_output_tensor(0).data[0, 0].copy()
+        return self.request.get_tensor("boxes").data.copy()
+
+    def postprocess(
+        self, raw: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int]
+    ) -> Detections:
+        if self.db is not None:
+            return postprocess_db(raw, scale, image_shape, self.db)
+        return postprocess_boxes(raw, scale, image_shape, self.params.get("score_thresh", 0.3))
+
+    def __call__(self, image: np.ndarray) -> Detections:
+        tensor, scale = self.preprocess(image)
+        return self.postprocess(self.infer(tensor), scale, image.shape[:2])

@@ -1,0 +1,193 @@
+"""The two-stage OCR pipeline: detect regions, crop, read, assemble a ``Page``.
+
+Explained in 05-ocr-pipeline. Detection and recognition never import each other; this
+module joins them, splits recognised lines into words and puts them in reading order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .detection import Detections, TextDetector
+from .devices import CompileOptions
+from .geometry import crop_quad, quad_size, sub_quad
+from .images import load_image
+from .models import DEFAULT_DET, DEFAULT_REC, get_model
+from .recognition import AngleClassifier, Reading, TextRecognizer
+from .types import Line, Page, Word
+
+
+def split_words(reading: Reading, quad: np.ndarray, flipped: bool = False) -> list[Word]:
+    """Cut one recognised line into words at its spaces.
+
+    The CTC time steps say where each character sits (``reading.positions``, 0..1 of the
+    crop width); each word gets the slice of the line's quad from half a character before
+    its first character to half a character after its last one.
+    """
+    text, positions = reading.text, reading.positions
+    width, height = quad_size(quad)
+    if not text.strip():
+        return []
+    if len(positions) != len(text) or height > width * 1.5:  # vertical text: keep whole
+        return [Word(text.strip(), reading.confidence, _as_tuple(quad))]
+    pos = np.asarray(positions, dtype=np.float64)
+    spacing = float(np.median(np.diff(pos))) if len(pos) > 1 else min(0.5, 1.0 / max(len(text), 1))
+    words = []
+    start = None
+    for i, ch in enumerate(text + " "):
+        if ch.isspace():
+            if start is not None:
+                a = max(0.0, pos[start] - spacing / 2)
+                b = min(1.0, pos[i - 1] + spacing / 2)
+                if flipped:  # crop was turned 180 degrees: fractions run right to left
+                    a, b = 1.0 - b, 1.0 - a
+                words.append(
+                    Word(text[start:i], reading.confidence, _as_tuple(sub_quad(quad, a, b)))
+                )
+            start = None
+        elif start is None:
+            start = i
+    return words
+
+
+def _as_tuple(quad: np.ndarray) -> tuple:
+    return tuple((float(x), float(y)) for x, y in np.asarray(quad).reshape(4, 2))
+
+
+def reading_order(lines: Sequence[Line]) -> tuple[list[Line], list[tuple[int, ...]]]:
+    """Sort lines top to bottom, grouping those that share a visual row left to right.
+
+    Two lines share a row when they overlap vertically by more than half the smaller
+    line's height. Returns the sorted lines and the rows as index tuples into them.
+    """
+    items = sorted(lines, key=lambda ln: (ln.bounds[1] + ln.bounds[3]) / 2)
+    rows: list[list[Line]] = []
+    for line in items:
+        y0, y1 = line.bounds[1], line.bounds[3]
+        for row in reversed(rows[-3:]):
+            r0 = float(np.median([r.bounds[1] for r in row]))
+            r1 = float(np.median([r.bounds[3] for r in row]))
+            overlap = min(y1, r1) - max(y0, r0)
+            if overlap > 0.5 * min(y1 - y0, r1 - r0):
+                row.append(line)
+                break
+        else:
+            rows.append([line])
+    ordered: list[Line] = []
+    index_rows: list[tuple[int, ...]] = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.bounds[0])
+        index_rows.append(tuple(range(len(ordered), len(ordered) + len(row))))
+        ordered.extend(row)
+    return ordered, index_rows
+
+
+@dataclass
+class OcrPipeline:
+    """Detector + optional angle classifier + recogniser, callable on one image.
+
+    Use ``load_pipeline`` to build one. Calling it with a path or an RGB array returns
+    a ``Page``; ``read_crops`` reads already-cropped word or line images.
+    """
+
+    detector: TextDetector
+    recognizer: TextRecognizer
+    classifier: AngleClassifier | None = None
+
+    def detect(self, image: np.ndarray) -> Detections:
+        return self.detector(image)
+
+    def read_regions(self, image: np.ndarray, detections: Detections) -> Page:
+        """Crop every detected quad, read it, and assemble the ``Page``."""
+        height, width = image.shape[:2]
+        crops = [crop_quad(image, q) for q in detections.quads]
+        flipped = self.classifier(crops) if self.classifier else [False] * len(crops)
+        crops = [np.ascontiguousarray(c[::-1, ::-1]) if f else c for c, f in zip(crops, flipped)]
+        readings = self.recognizer(crops)
+        lines = []
+        for quad, reading, flip in zip(detections.quads, readings, flipped):
+            words = split_words(reading, quad, flip)
+            if words:
+                lines.append(Line(tuple(words), _as_tuple(quad)))
+        ordered, rows = reading_order(lines)
+        return Page(width, height, tuple(ordered), tuple(rows))
+
+    def __call__(self, image: str | os.PathLike | np.ndarray) -> Page:
+        rgb = load_image(image)
+        return self.read_regions(rgb, self.detect(rgb))
+
+    def read_crops(self, crops: Sequence[str | os.PathLike | np.ndarray]) -> list[Reading]:
+        """Recognise crops (paths or arrays) in one batched call."""
+        return CropReader(self.recognizer, self.classifier)([load_image(c) for c in crops])
+
+
+@dataclass
+class CropReader:
+    """Recogniser (+ optional angle classifier) for images that are already cropped."""
+
+    recognizer: TextRecognizer
+    classifier: AngleClassifier | None = None
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> list[Reading]:
+        if self.classifier:
+            flipped = self.classifier(crops)
+            crops = [
+                np.ascontiguousarray(c[::-1, ::-1]) if f else c for c, f in zip(crops, flipped)
+            ]
+        return self.recognizer(crops)
+
+
+def load_pipeline(
+    det: str = DEFAULT_DET,
+    rec: str = DEFAULT_REC,
+    cls: str | None = None,
+    device: str = "AUTO",
+    precision: str | None = None,
+    hint: str = "LATENCY",
+    cache_dir: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    **det_params: Any,
+) -> OcrPipeline:
+    """Build an OCR pipeline from model names (``ovocr models list``) or local paths.
+
+    Args:
+        det: detection model name or ``.xml``/``.onnx`` path.
+        rec: recognition model name or path.
+        cls: optional angle classifier (e.g. ``"ppocrv5-cls"``) for upside-down text.
+        device: OpenVINO device (``CPU``, ``GPU``, ``AUTO``...).
+        precision: inference precision hint (``"f32"`` for bit-stable results).
+        hint: ``LATENCY`` or ``THROUGHPUT``.
+        cache_dir: OpenVINO compiled-model cache folder (faster second start).
+        progress: called with status messages while models are prepared.
+        **det_params: overrides of the detector's post-processing (e.g. ``box_thresh``).
+
+    Example:
+        >>> ocr = load_pipeline(precision="f32")  # doctest: +SKIP
+        >>> ocr("photo.jpg").text  # doctest: +SKIP
+    """
+    options = CompileOptions(device=device, hint=hint, precision=precision, cache_dir=cache_dir)
+    detector = TextDetector(get_model(det, "det", progress), options, **det_params)
+    recognizer = TextRecognizer(get_model(rec, "rec", progress), options)
+    classifier = AngleClassifier(get_model(cls, "cls", progress), options) if cls else None
+    return OcrPipeline(detector, recognizer, classifier)
+
+
+def load_recognizer(
+    rec: str = DEFAULT_REC,
+    cls: str | None = None,
+    device: str = "AUTO",
+    precision: str | None = None,
+    hint: str = "LATENCY",
+    cache_dir: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> CropReader:
+    """Build a reader for cropped word or line images (no detector); see ``load_pipeline``."""
+    options = CompileOptions(device=device, hint=hint, precision=precision, cache_dir=cache_dir)
+    recognizer = TextRecognizer(get_model(rec, "rec", progress), options)
+    classifier = AngleClassifier(get_model(cls, "cls", progress), options) if cls else None
+    return CropReader(recognizer, classifier)
