@@ -46,8 +46,8 @@ lab: setup
 	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 lint: venv
-	$(BIN)/ruff check utils tests benchmarks notebooks
-	$(BIN)/ruff format --check utils tests benchmarks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --exclude "*.ipynb" .
 
 unit: setup
 	$(BIN)/pytest tests -q
