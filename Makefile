@@ -42,8 +42,10 @@ apt:
 models: venv
 	$(BIN)/ovocr models prepare --default
 
+# Extra JupyterLab options, e.g. make lab LAB_ARGS="--port 8890 --no-browser"
+LAB_ARGS ?=
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
