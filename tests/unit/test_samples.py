@@ -1,0 +1,114 @@
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from ovocr import samples, viz
+from ovocr.errors import OfflineError, OvocrError
+from PIL import Image
+
+
+@pytest.fixture
+def no_shared_data(monkeypatch, tmp_path):
+    """No shared folder, an empty cache, and a download URL that cannot work."""
+    monkeypatch.setattr(samples, "shared_data_dir", lambda: None)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(samples, "PHOTO_URL", (tmp_path / "nowhere.jpg").as_uri())
+    return tmp_path
+
+
+def served(tmp_path: Path, data: bytes) -> tuple[str, str]:
+    """A file:// URL holding ``data`` and its sha256: a download without the network."""
+    source = tmp_path / "served.bin"
+    source.write_bytes(data)
+    return source.as_uri(), hashlib.sha256(data).hexdigest()
+
+
+def test_shared_photo_comes_first(monkeypatch, tmp_path):
+    photo = tmp_path / "data" / "samples" / samples.PHOTO_NAME
+    photo.parent.mkdir(parents=True)
+    photo.write_bytes(b"jpeg")
+    monkeypatch.setattr(samples, "shared_data_dir", lambda: tmp_path / "data")
+    assert samples.sample_image() == photo
+
+
+def test_offline_without_shared_data_gives_the_committed_stand_in(no_shared_data):
+    path = samples.sample_image(download_photo=False)
+    assert path == samples.project_data_dir() / samples.SIGN_NAME
+    assert Image.open(path).size == samples.SIGN_SIZE
+
+
+def test_failed_download_warns_and_falls_back(no_shared_data):
+    with pytest.warns(UserWarning, match="nowhere.jpg: cannot download"):
+        path = samples.sample_image()
+    assert path.name == samples.SIGN_NAME
+    assert not (samples.cache_dir() / samples.PHOTO_NAME).exists()
+
+
+def test_a_verified_cached_photo_is_used_and_a_corrupt_one_is_not(no_shared_data, monkeypatch):
+    cached = samples.cache_dir() / samples.PHOTO_NAME
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"photo bytes")
+    monkeypatch.setattr(samples, "PHOTO_SHA256", hashlib.sha256(b"photo bytes").hexdigest())
+    assert samples.sample_image(download_photo=False) == cached
+    cached.write_bytes(b"truncated")
+    assert samples.sample_image(download_photo=False).name == samples.SIGN_NAME
+
+
+def test_download_writes_only_verified_files(tmp_path):
+    url, digest = served(tmp_path, b"x" * 1000)
+    target = tmp_path / "out" / "photo.jpg"
+    assert samples.download(url, target, digest) == target
+    assert target.read_bytes() == b"x" * 1000
+    assert sorted(p.name for p in target.parent.iterdir()) == ["photo.jpg"]
+
+
+def test_download_rejects_a_wrong_checksum_without_leaving_files(tmp_path):
+    url, _ = served(tmp_path, b"tampered")
+    target = tmp_path / "out" / "photo.jpg"
+    with pytest.raises(OvocrError, match="does not match"):
+        samples.download(url, target, "0" * 64)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_download_limits_size_and_reports_unreachable_sources(tmp_path):
+    url, digest = served(tmp_path, b"y" * 5000)
+    with pytest.raises(OvocrError, match="larger than 100 bytes"):
+        samples.download(url, tmp_path / "big.jpg", digest, max_bytes=100)
+    with pytest.raises(OfflineError, match="cannot download"):
+        samples.download((tmp_path / "missing").as_uri(), tmp_path / "m.jpg", digest)
+    assert not (tmp_path / "big.jpg").exists()
+
+
+def test_rendered_sign_has_the_photo_size_and_is_deterministic():
+    first = samples.render_sign()
+    assert first.shape == (samples.SIGN_SIZE[1], samples.SIGN_SIZE[0], 3)
+    assert first.dtype == np.uint8
+    assert np.array_equal(first, samples.render_sign())
+
+
+def test_committed_stand_in_matches_the_renderer():
+    if viz.font_path(bold=True).parent != viz.DEBIAN_FONTS:
+        pytest.skip("Debian's fonts-dejavu-core is not installed; glyphs would differ slightly")
+    committed = Image.open(samples.project_data_dir() / samples.SIGN_NAME).convert("RGB")
+    assert np.array_equal(np.asarray(committed), samples.render_sign()), (
+        "run `python data/make_samples.py`"
+    )
+
+
+def test_stand_in_reads_like_the_photo(pipeline):
+    page = pipeline(samples.render_sign())
+    assert [line.text for line in page.lines[:2]] == ["ROBERT N. NOYCE BUILDING", "2200"]
+    assert len(page.lines) == 3
+
+
+def test_omz_detector_prefers_the_zoo_then_the_seeded_copy(monkeypatch, tmp_path):
+    monkeypatch.setattr(samples, "is_prepared", lambda name: False)
+    monkeypatch.setattr(samples, "shared_data_dir", lambda: tmp_path / "data")
+    assert samples.omz_detector() is None
+    seeded = tmp_path / samples.SEEDED_OMZ_DETECTOR
+    seeded.parent.mkdir(parents=True)
+    seeded.write_text("<net/>")
+    assert samples.omz_detector() == seeded
+    monkeypatch.setattr(samples, "is_prepared", lambda name: name == samples.OMZ_DETECTOR)
+    assert samples.omz_detector() == samples.OMZ_DETECTOR

@@ -1,0 +1,126 @@
+import sys
+
+import numpy as np
+import pytest
+from ovocr import viz
+from ovocr.types import Line, Page, Word
+
+QUAD = np.array([[[40, 60], [160, 60], [160, 90], [40, 90]]], np.float32)
+
+
+def blank(height: int = 120, width: int = 240) -> np.ndarray:
+    return np.full((height, width, 3), 255, np.uint8)
+
+
+def test_font_is_dejavu_and_draws_non_latin_glyphs():
+    assert viz.font_path().name == "DejaVuSans.ttf"
+    font = viz.unicode_font(32)
+    missing = np.asarray(font.getmask("\U000e0fff"))  # unassigned: drawn as the .notdef box
+    for char in ("Ж", "Ω", "ß"):
+        glyph = np.asarray(font.getmask(char))
+        assert glyph.any(), char
+        assert glyph.shape != missing.shape or not np.array_equal(glyph, missing), char
+
+
+def test_draw_quads_outlines_on_a_copy():
+    image = blank()
+    drawn = viz.draw_quads(image, QUAD)
+    assert drawn.shape == image.shape and drawn.dtype == np.uint8
+    assert (image == 255).all(), "the input image must stay unchanged"
+    assert tuple(drawn[60, 100]) == viz.BOX_COLOR  # on the top edge
+    assert (drawn[75, 100] == 255).all() and (drawn[5, 5] == 255).all()  # inside, far away
+
+
+def test_label_tag_sits_above_the_quad_or_inside_at_the_top_edge():
+    above = viz.draw_quads(blank(), QUAD, ["Größe"])
+    assert (above[:58, 40:160] != 255).any(), "the tag goes above the box when there is room"
+    at_top = QUAD - [0, 58]
+    inside = viz.draw_quads(blank(), at_top, ["Größe"])
+    assert (inside[4:30, 40:100] != 255).any(), "without room the tag goes inside the box"
+
+
+def test_draw_quads_accepts_no_boxes_and_rejects_bad_input():
+    assert np.array_equal(viz.draw_quads(blank(), []), blank())
+    with pytest.raises(ValueError, match=r"\[N, 4, 2\]"):
+        viz.draw_quads(blank(), np.zeros((2, 3, 2)))
+    with pytest.raises(ValueError, match=r"RGB image HxWx3, got shape \(120, 240\)"):
+        viz.draw_quads(blank()[:, :, 0], QUAD)
+    with pytest.raises(ValueError, match="2 labels for 1 quads"):
+        viz.draw_quads(blank(), QUAD, ["a", "b"])
+
+
+def test_draw_page_labels_every_word():
+    words = (Word("Привет", 0.9, QUAD[0]), Word("2200", 0.5, QUAD[0] + [0, 2]))
+    page = Page(240, 120, (Line(words),))
+    plain = viz.draw_page(blank(), Page(240, 120, (Line(words[:1]),)))
+    both = viz.draw_page(blank(), page, confidence=True)
+    assert (both != 255).sum() > (plain != 255).sum()
+
+
+def test_show_image_is_titled_with_pixel_axes():
+    fig = viz.show_image(blank(), "a title")
+    ax = fig.axes[0]
+    assert ax.get_title() == "a title"
+    assert ax.get_xlabel() == viz.AXIS_X and ax.get_ylabel() == viz.AXIS_Y
+
+
+def test_probability_map_beside_the_image_with_a_colour_bar():
+    prob = np.zeros((1, 1, 32, 64), np.float32)
+    fig = viz.show_probability_map(prob, blank())
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:2] == ["Input image", "Text probability per pixel"]
+    assert len(fig.axes) == 3  # image, map, colour bar
+    assert len(viz.show_probability_map(prob[0, 0]).axes) == 2
+    with pytest.raises(ValueError, match="2-D"):
+        viz.show_probability_map(np.zeros((2, 3, 4)))
+
+
+def test_crop_gallery_titles_each_crop_and_survives_empty_crops():
+    crops = [blank(20, 60), np.zeros((0, 0, 3), np.uint8), blank(10, 30), blank(8, 8)]
+    fig = viz.crop_gallery(crops, ["one", "", "three", "four"], [0.91, 0.0, 0.5, 0.25], columns=3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:4] == ['"one"  (0.91)', '""  (0.00)', '"three"  (0.50)', '"four"  (0.25)']
+    assert len(fig.axes) == 6  # 2 rows x 3 columns, the unused tiles hidden
+    captions = viz.crop_gallery(crops[:1], ["a caption"])
+    assert captions.axes[0].get_title() == "a caption"
+    with pytest.raises(ValueError, match="one text"):
+        viz.crop_gallery(crops, ["only one"])
+
+
+def test_timesteps_are_labelled_under_their_slices():
+    fig = viz.show_timesteps(blank(48, 80), ["·", "A", "·", "B", "B"], "steps")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["·", "A", "·", "B", "B"]
+    assert np.allclose(ax.get_xticks(), [7.5, 23.5, 39.5, 55.5, 71.5])
+    with pytest.raises(ValueError, match="at least one"):
+        viz.show_timesteps(blank(), [], "none")
+
+
+def explore(thresh=0.3, ratio=1.5, label="fixed"):
+    calls.append((thresh, ratio, label))
+    return thresh + ratio
+
+
+calls: list[tuple] = []
+
+
+def test_sliders_start_at_the_defaults_and_run_once():
+    calls.clear()
+    widget = viz.sliders(explore, thresh=(0.0, 1.0, 0.05), ratio=(1.0, 3.0, 0.1))
+    values = {child.description: child.value for child in widget.children[:-1]}
+    assert values == {"thresh": 0.3, "ratio": 1.5}
+    assert calls == [(0.3, 1.5, "fixed")]
+    widget.children[0].value = 0.5
+    assert calls[-1] == (0.5, 1.5, "fixed")
+
+
+def test_sliders_without_ipywidgets_call_the_function_once(monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    calls.clear()
+    assert viz.sliders(explore, thresh=(0.0, 1.0, 0.05)) == pytest.approx(1.8)
+    assert calls == [(0.3, 1.5, "fixed")]
+
+
+def test_sliders_need_defaults():
+    with pytest.raises(ValueError, match="default value for missing"):
+        viz.sliders(explore, missing=(0, 1, 0.1))
