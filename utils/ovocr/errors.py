@@ -21,3 +21,7 @@ class OfflineError(ModelError):
 
 class DeviceError(OvocrError):
     """The requested OpenVINO device does not exist on this machine."""
+
+
+class ImageWarning(UserWarning):
+    """An image was usable but changed on the way in (e.g. downscaled); coordinates differ."""

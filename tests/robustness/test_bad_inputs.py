@@ -1,0 +1,291 @@
+"""The bad-input battery: the real CLI on every kind of broken or unusual input at once.
+
+Each input either works (its text is read) or yields exactly ``ovocr: <path>: <problem>``
+on stderr; the batch goes on past every failure, nothing prints a traceback, and the exit
+code is 1 at the end. Every input is generated here, in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import render_text
+from PIL import Image
+
+TEXT = "HELLO 2024"
+# The CLI's peak memory with the default models is ~0.4 GB; decoding the 20000 x 20000
+# image would add 0.4 GB (gray) and 1.2 GB (as RGB).
+MAX_RSS_MB = 1000
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def write_blank_png(path: Path, width: int, height: int) -> Path:
+    """A valid all-black gray PNG of any size, written row by row: a few MB of memory."""
+    deflate = zlib.compressobj(1)
+    row = bytes(width + 1)  # filter byte + pixels
+    idat = b"".join(deflate.compress(row) for _ in range(height)) + deflate.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit gray
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", idat)
+        + _png_chunk(b"IEND", b"")
+    )
+    return path
+
+
+def text_rgb() -> np.ndarray:
+    return render_text([TEXT])
+
+
+def text_gray() -> np.ndarray:
+    return np.asarray(Image.fromarray(text_rgb()).convert("L"))
+
+
+def save(array: np.ndarray, mode: str | None = None, **options) -> Callable[[Path], Path]:
+    def make(path: Path) -> Path:
+        image = Image.fromarray(array)
+        (image.convert(mode) if mode else image).save(path, **options)
+        return path
+
+    return make
+
+
+def write_bytes(data: bytes) -> Callable[[Path], Path]:
+    def make(path: Path) -> Path:
+        path.write_bytes(data)
+        return path
+
+    return make
+
+
+def cut_jpeg(keep: int) -> Callable[[Path], Path]:
+    """A JPEG of the text whose download stopped after ``keep`` bytes."""
+
+    def make(path: Path) -> Path:
+        save(text_rgb())(path)
+        path.write_bytes(path.read_bytes()[:keep])
+        return path
+
+    return make
+
+
+def exif_rotated(orientation: int, turns: int) -> Callable[[Path], Path]:
+    """A photo stored turned by ``turns`` x 90 degrees whose EXIF tag says how to undo it."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return save(np.ascontiguousarray(np.rot90(text_rgb(), turns)), exif=exif)
+
+
+def alpha_only(mode: str) -> Callable[[Path], Path]:
+    """Black ink everywhere; only the alpha channel draws the text (transparent paper)."""
+
+    def make(path: Path) -> Path:
+        ink = 255 - text_gray()
+        if mode == "RGBA":
+            rgba = np.zeros((*ink.shape, 4), np.uint8)
+            rgba[..., 3] = ink
+            Image.fromarray(rgba, "RGBA").save(path)
+        elif mode == "LA":
+            Image.fromarray(np.dstack([np.zeros_like(ink), ink]), "LA").save(path)
+        else:  # palette: index 0 transparent black, index 1 opaque black (PNG tRNS chunk)
+            image = Image.fromarray((ink > 127).astype(np.uint8), "P")
+            image.putpalette([0, 0, 0, 0, 0, 0])
+            image.save(path, transparency=0)
+        return path
+
+    return make
+
+
+def folder_without_images(path: Path) -> Path:
+    path.mkdir()
+    (path / "notes.txt").write_text("no images here\n")
+    (path / "._scan.jpg").write_bytes(b"\x00\x05\x16\x07 macOS resource fork")
+    return path
+
+
+def panorama(path: Path) -> Path:
+    canvas = np.full((200, 9000, 3), 255, np.uint8)
+    line = text_rgb()
+    canvas[: line.shape[0], : line.shape[1]] = line
+    return save(canvas)(path)
+
+
+def scene(path: Path) -> Path:
+    """Sky, grass, sun and a roof: shapes and edges but no text."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (480, 320), (135, 190, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 220, 480, 320], fill=(60, 140, 60))
+    draw.ellipse([340, 30, 420, 110], fill=(250, 210, 40))
+    draw.polygon([(60, 220), (140, 120), (220, 220)], fill=(120, 90, 60))
+    image.save(path)
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input: how to make it, and the stderr problem or the text the user gets."""
+
+    make: Callable[[Path], Path]
+    problem: str | None = None  # the ``<problem>`` of ``ovocr: <path>: <problem>``
+    text: str | None = None  # the recognised text when the input works
+    note: str | None = None  # a stderr line for an input that works but was changed
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n%%EOF\n"
+HTML = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></html>\n"
+TOO_LARGE = "is too large to decode safely (limit 120 megapixels); shrink it first"
+
+CASES: dict[str, Case] = {
+    "missing.jpg": Case(lambda p: p, problem="no such file"),
+    "folder-without-images": Case(folder_without_images, "directory contains no images"),
+    "empty.jpg": Case(write_bytes(b""), "empty file (0 bytes)"),
+    "truncated.jpg": Case(cut_jpeg(1500), "truncated file (an interrupted download or copy?)"),
+    "header-only.jpg": Case(
+        cut_jpeg(20), "starts like a JPEG image but cannot be read (truncated or corrupt)"
+    ),
+    "notes.png": Case(write_bytes(b"shopping list\n- milk\n"), "not an image file (a text file)"),
+    "report.jpg": Case(
+        write_bytes(PDF), "not an image file (a PDF document: export its pages as images first)"
+    ),
+    "download.jpg": Case(write_bytes(HTML), "not an image file (an HTML page: a failed download?)"),
+    "huge-20000x20000.png": Case(lambda p: write_blank_png(p, 20000, 20000), f"image {TOO_LARGE}"),
+    "huge-11000x11000.png": Case(
+        lambda p: write_blank_png(p, 11000, 11000), f"11000x11000 pixels {TOO_LARGE}"
+    ),
+    "one-pixel.png": Case(save(np.full((1, 1, 3), 255, np.uint8)), text=""),
+    "all-white.png": Case(save(np.full((480, 640, 3), 255, np.uint8)), text=""),
+    "all-black.png": Case(save(np.zeros((480, 640, 3), np.uint8)), text=""),
+    "no-text-scene.png": Case(scene, text=""),
+    "rgb.png": Case(save(text_rgb()), text=TEXT),
+    "gray.png": Case(save(text_gray()), text=TEXT),
+    "gray.jpg": Case(save(text_gray()), text=TEXT),
+    "bilevel.png": Case(save(text_gray(), "1"), text=TEXT),
+    "palette.gif": Case(save(text_rgb()), text=TEXT),
+    "rgba-alpha-only.png": Case(alpha_only("RGBA"), text=TEXT),
+    "la-alpha-only.png": Case(alpha_only("LA"), text=TEXT),
+    "pa-transparent-palette.png": Case(alpha_only("P"), text=TEXT),
+    "16-bit.png": Case(save(text_gray().astype(np.uint16) * 257), text=TEXT),
+    "12-bit-in-16.png": Case(save(text_gray().astype(np.uint16) * 16), text=TEXT),
+    "cmyk.jpg": Case(save(text_rgb(), "CMYK"), text=TEXT),
+    "exif-rotate-90.jpg": Case(exif_rotated(6, 1), text=TEXT),
+    "exif-rotate-180.jpg": Case(exif_rotated(3, 2), text=TEXT),
+    "exif-rotate-270.jpg": Case(exif_rotated(8, -1), text=TEXT),
+    "panorama-9000x200.png": Case(
+        panorama,
+        text=TEXT,
+        note="downscaled to 8192x182 pixels for OCR (longest side 8192); "
+        "coordinates refer to the smaller image",
+    ),
+}
+FAILING = [name for name, case in CASES.items() if case.problem]
+WORKING = [name for name, case in CASES.items() if case.problem is None]
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+    max_rss_mb: float
+
+
+def run_cli(args: list[str], tmp: Path) -> Run:
+    """Run ``python -m ovocr.cli`` and measure its own peak memory (``wait4``)."""
+    out, err = tmp / "stdout.txt", tmp / "stderr.txt"
+    env = {**os.environ, "OVOCR_DEVICE": "CPU"}
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ovocr.cli", *args], stdout=stdout, stderr=stderr, env=env
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return Run(proc.returncode, out.read_text(), err.read_text(), usage.ru_maxrss / 1024)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> dict[str, Path]:
+    from ovocr import models
+
+    for name in (models.DEFAULT_DET, models.DEFAULT_REC):
+        if not models.is_prepared(name):
+            pytest.skip(f"{name} is not prepared; run `make models`")
+    folder = tmp_path_factory.mktemp("bad-inputs")
+    return {name: case.make(folder / name) for name, case in CASES.items()}
+
+
+@pytest.fixture(scope="module")
+def predict(inputs, tmp_path_factory) -> Run:
+    """One ``ovocr predict`` over every input, in the order of ``CASES``."""
+    paths = [str(path) for path in inputs.values()]
+    return run_cli(["predict", *paths, "--precision", "f32", "-q"], tmp_path_factory.mktemp("run"))
+
+
+def expected_lines(inputs: dict[str, Path], names: list[str]) -> list[str]:
+    lines = []
+    for name in names:
+        case = CASES[name]
+        if case.problem or case.note:
+            lines.append(f"ovocr: {inputs[name]}: {case.problem or case.note}")
+    return lines
+
+
+def test_batch_goes_on_and_exits_1_with_one_line_per_problem(inputs, predict):
+    assert predict.returncode == 1
+    assert "Traceback" not in predict.stderr
+    # Exactly the expected lines (folders are expanded first): no noise, nothing twice.
+    assert sorted(predict.stderr.splitlines()) == sorted(expected_lines(inputs, list(CASES)))
+
+
+@pytest.mark.parametrize("name", FAILING)
+def test_bad_input_gets_its_message(inputs, predict, name):
+    assert f"ovocr: {inputs[name]}: {CASES[name].problem}" in predict.stderr.splitlines()
+    assert str(inputs[name]) not in predict.stdout
+
+
+@pytest.mark.parametrize("name", WORKING)
+def test_usable_input_is_read(inputs, predict, name):
+    records = {r["image"]: r for r in map(json.loads, predict.stdout.splitlines())}
+    assert records[str(inputs[name])]["text"] == CASES[name].text
+
+
+def test_huge_images_are_refused_before_decoding(predict):
+    assert predict.max_rss_mb < MAX_RSS_MB, f"peak memory {predict.max_rss_mb:.0f} MB"
+
+
+def test_recognize_batch_goes_on_too(inputs, tmp_path):
+    names = ["empty.jpg", "report.jpg", "rgb.png", "truncated.jpg", "exif-rotate-90.jpg"]
+    done = run_cli(["recognize", *(str(inputs[n]) for n in names), "-q"], tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == expected_lines(inputs, names)
+    read = [json.loads(line)["image"] for line in done.stdout.splitlines()]
+    assert read == [str(inputs["rgb.png"]), str(inputs["exif-rotate-90.jpg"])]
+
+
+def test_unusable_output_path_is_a_one_line_error(inputs, tmp_path):
+    image = str(inputs["rgb.png"])
+    a_file = tmp_path / "results.txt"
+    a_file.write_text("keep me\n")
+    for output, problem in [
+        (tmp_path, "is a directory; -o needs a file name"),
+        (a_file / "out.jsonl", f"cannot write here (File exists: {a_file})"),
+    ]:
+        done = run_cli(["predict", image, "-q", "-o", str(output)], tmp_path)
+        assert done.returncode == 2
+        assert done.stderr.splitlines() == [f"ovocr: {output}: {problem}"]
+    assert a_file.read_text() == "keep me\n"
