@@ -1,0 +1,151 @@
+"""Two-stage reading: values by kind, crops, per-crop failures, the real OCR on a crop."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import render_text
+from ovocr.errors import ImageError, ModelError
+from ovocr.regions.annotations import Region, RelBox
+from ovocr.regions.cache import cached_pages, round_trip
+from ovocr.regions.fields import (
+    FieldsResult,
+    crop_region,
+    fields_from_regions,
+    read_regions,
+    text_inside,
+)
+from ovocr.regions.values import extract_value
+from ovocr.types import Line, Page, Word
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "value"),
+    [
+        ("date", "DATE: 25/12/2018 8:13:39 PM", "25/12/2018"),
+        ("date", "Date:5/3/201822:52:33", "5/3/2018"),  # OCR glued the time on
+        ("date", "26/02/1808:28 10886", "26/02/18"),
+        ("date", "10 May 2018 18:19", "10 May 2018"),
+        ("date", "2018-03-23 10:00", "2018-03-23"),
+        ("date", "TEL 03-51213881", ""),
+        ("amount", "TOTAL ROUNDED RM 33.90", "33.90"),
+        ("amount", "Nett Total: $8.20", "$8.20"),
+        ("amount", "TOTAL 1,234.50", "1,234.50"),
+        ("amount", "TOTAL", ""),
+        ("name", "99 SPEED MART S/B (519537-X)", "99 SPEED MART S/B"),
+        ("text", "  NO 12,   JALAN MAJU ", "NO 12, JALAN MAJU"),
+    ],
+)
+def test_extract_value(kind, text, value):
+    assert extract_value(kind, text) == value
+
+
+def test_unknown_kind_is_an_error():
+    with pytest.raises(ValueError, match="unknown value kind 'money'"):
+        extract_value("money", "9.00")
+
+
+def test_crop_region_pads_clips_and_reports_offset():
+    image = np.arange(100 * 200 * 3, dtype=np.uint8).reshape(100, 200, 3)
+    crop, offset = crop_region(image, RelBox(0.5, 0.25, 0.6, 0.5), pad_px=5)
+    assert offset == (45, 45) and crop.shape == (20, 60, 3)
+    assert np.array_equal(crop, image[45:65, 45:105])
+    crop, offset = crop_region(image, RelBox(0.0, 0.9, 0.1, 1.0), pad_px=8)
+    assert offset == (172, 0) and crop.shape == (18, 28, 3)
+    with pytest.raises(ValueError, match="smaller than 2x2"):
+        crop_region(image, RelBox(0.5, 0.5, 0.5, 0.5))
+
+
+def _line(text, x0, y0, x1, y1):
+    quad = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    return Line((Word(text, 0.9, quad),), quad)
+
+
+def test_text_inside_drops_lines_cut_by_the_margin():
+    # A crop at (100, 200) of a 1000x1000 image; the region is rows 0.21..0.24.
+    page = Page(
+        300,
+        80,
+        (_line("half a line above", 0, 0, 200, 8), _line("TOTAL 9.00", 10, 12, 200, 38)),
+        ((0,), (1,)),
+    )
+    box = RelBox(0.21, 0.1, 0.24, 0.4)
+    assert text_inside(page, box, (100, 200), (1000, 1000)) == "TOTAL 9.00"
+
+
+def test_a_failing_crop_is_reported_and_the_others_are_read():
+    image = np.full((200, 100, 3), 255, dtype=np.uint8)
+    regions = [
+        Region("date", RelBox(0.1, 0.1, 0.15, 0.9), 0.9),
+        Region("total", RelBox(0.5, 0.5, 0.5, 0.5), 0.8),  # empty: only the margin is left
+        Region("company", RelBox(0.6, 0.1, 0.7, 0.9), 0.7),
+    ]
+
+    def ocr(crop):
+        if crop.shape[1] < 10:
+            raise ImageError(f"<array>: {crop.shape[1]} pixels wide is too narrow to read")
+        if crop.shape[0] > 15:
+            raise RuntimeError("inference failed")  # the company crop, padded, is taller
+        return Page(crop.shape[1], crop.shape[0], (_line("01/02/2019", 2, 2, 60, 12),), ((0,),))
+
+    read, errors = read_regions(image, regions, ocr, line_height=4)
+    assert [r.text for r in read] == ["01/02/2019", "", ""]
+    assert set(errors) == {"total", "company"}
+    assert (
+        errors["total"]
+        == "cannot read the total region: <array>: 4 pixels wide is too narrow to read"
+    )
+    assert "inference failed" in errors["company"]
+    fields = fields_from_regions(read, {"date": "date"}, ["company", "date", "total"])
+    assert fields == {"company": "", "date": "01/02/2019", "total": ""}
+
+
+def test_fields_result_follows_the_cli_contract():
+    result = FieldsResult(
+        "r.jpg", {"total": "9.00"}, (Region("total", RelBox(0.8, 0.5, 0.85, 0.9), 0.9, "9.00"),)
+    )
+    data = result.to_dict()
+    assert set(data) == {"image", "fields", "regions"}
+    assert set(data["regions"][0]) == {"concept", "box", "score", "text"}
+    assert set(data["regions"][0]["box"]) == {"top_row", "left_col", "bottom_row", "right_col"}
+    assert FieldsResult("r.jpg", {}, (), {"total": "x"}).to_dict()["errors"] == {"total": "x"}
+
+
+def test_page_cache_reads_each_image_once(tmp_path):
+    images = []
+    for name in ("a.png", "b.png"):
+        path = tmp_path / name
+        path.write_bytes(name.encode())  # the key hashes bytes: content is all that counts
+        images.append(path)
+    calls = []
+
+    def ocr(path):
+        calls.append(Path(path).name)
+        return Page(10, 10, (_line(Path(path).stem, 1.234, 1, 9, 9),), ((0,),))
+
+    first = cached_pages(images, ocr, "det|rec|f32", tmp_path / "cache")
+    second = cached_pages(images, ocr, "det|rec|f32", tmp_path / "cache")
+    assert calls == ["a.png", "b.png"] and first == second
+    assert first[0] == round_trip(ocr(images[0]))  # same numbers, cold or warm
+    cached_pages(images[:1], ocr, "other|rec|f32", tmp_path / "cache")
+    assert calls[-1] == "a.png" and len(calls) == 4
+
+
+@pytest.mark.models
+def test_reading_a_region_of_a_rendered_receipt(pipeline):
+    image = render_text(["SRI BAKERY SDN BHD", "DATE 01/02/2019", "TOTAL 12.50"], size=36)
+    height = image.shape[0]
+    line_h = height / 3  # render_text: equal line pitch plus margins
+    box = RelBox.from_pixels(
+        0, 40 + 2 * 36 * 1.6 - 4, image.shape[1], 40 + 2 * 36 * 1.6 + 44, image.shape[1], height
+    )
+    read, errors = read_regions(image, [Region("total", box, 1.0)], pipeline, line_h / 4)
+    assert errors == {} and read[0].text == "TOTAL 12.50"
+    assert fields_from_regions(read, {"total": "amount"}, ["total"]) == {"total": "12.50"}
+
+
+def test_loading_a_missing_model_folder_names_it(tmp_path):
+    from ovocr.regions.fields import load_field_reader
+
+    with pytest.raises(ModelError, match="nowhere: not a region model"):
+        load_field_reader(tmp_path / "nowhere")

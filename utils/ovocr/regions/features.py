@@ -1,0 +1,174 @@
+"""Layout and content features of the text lines of a page, for the region classifier.
+
+One row of numbers per ``Line`` of an ``ovocr`` ``Page``: where the line sits (relative
+position and size, which visual row from the top and bottom), what it looks like (digits,
+capitals, dates, amounts, keywords such as TOTAL or JALAN) and what its neighbours say
+(a TOTAL on the same row, an address word on the row above). Plain NumPy and ``re``:
+the same code runs at training and at inference. Explained in 06-custom-text-regions.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..types import Page
+
+# Day-month-year (a glued time may follow: OCR often drops the space), year-month-day,
+# "22 MAR 2018" and "20180304".
+_YEAR = r"(?:(?:19|20)\d{2}|\d{2})(?=\D|$|\d{1,2}:\d{2})"
+DATE = re.compile(
+    rf"(?<!\d)(\d{{1,2}}[/.-]\d{{1,2}}[/.-]{_YEAR}|(?:19|20)\d{{2}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}(?!\d)"
+    r"|\d{1,2}\s?(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\s?(\d{4}|\d{2})\b"
+    r"|20\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d))",
+    re.IGNORECASE,
+)
+TIME = re.compile(r"\b\d{1,2}:\d{2}(:\d{2})?\b")
+AMOUNT = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.])|(?<![\d.,])\d+\.\d{2}(?![\d.])")
+POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
+REGISTRATION = re.compile(r"\(?\s*\d{4,}\s*-?\s*[A-Z]\s*\)?$")
+KEYWORDS = {
+    "total": r"TOTAL|JUMLAH|AMOUNT DUE|NETT|GRAND",
+    "subtotal": r"SUB\s*-?\s*TOTAL",
+    "cash": r"CASH|CHANGE|TENDER|PAID|CARD|VISA|MASTER|BALANCE",
+    "tax": r"GST|TAX|SST|SERVICE|SR\b|ZR\b",
+    "rounding": r"ROUND|ADJ",
+    "company": r"SDN|BHD|S/B|ENTERPRISE|TRADING|RESTAURANT|RESTORAN|STORE|MART|CO\.|"
+    r"HARDWARE|STATIONERY|BAKER|MARKET|CAFE|SHOP|KEDAI|PERNIAGAAN|BOOK|HOLDINGS|GROUP",
+    "address": r"JALAN|JLN|TAMAN|TMN|LOT|BANDAR|KAWASAN|PERSIARAN|LORONG|BLOK|BLOCK|"
+    r"SEKSYEN|LEBUH|PUSAT|PLAZA|FLOOR|FLR|KUALA|LUMPUR|SELANGOR|JOHOR|BAHRU|PAHANG|PERAK|"
+    r"KEDAH|MELAKA|PENANG|PINANG|SABAH|SARAWAK|NEGERI|KELANTAN|TERENGGANU|MALAYSIA|NO\.?\s?\d",
+    "phone": r"TEL|FAX|PHONE|H/P|HP\b|CONTACT|EMAIL|WWW|HTTP",
+    "registration": r"GST\s*(ID|REG|NO)|REG\.?\s*NO|CO\.?\s*REG|COMPANY NO|ROC",
+    "date_word": r"DATE|TARIKH|TIME",
+    "document": r"INVOICE|RECEIPT|BILL|CASHIER|TABLE|ORDER|SLIP|QTY|ITEM|DESCRIPTION|PRICE",
+    "thanks": r"THANK|WELCOME|PLEASE|GOODS|RETURN|EXCHANGE|REFUND",
+    "currency": r"RM|MYR|\$",
+}
+_KEYWORD_RES = {k: re.compile(v) for k, v in KEYWORDS.items()}
+ROW_CONTEXT = ("total", "subtotal", "cash", "tax", "rounding", "date_word")
+NEIGHBOUR_CONTEXT = ("company", "address", "phone", "registration", "total", "rounding")
+
+# Where a line is, with no look at its text.
+LAYOUT_FEATURES: tuple[str, ...] = (
+    ("center_row", "center_col", "left_col", "right_col", "width", "height_ratio")
+    + ("row_from_top", "row_from_bottom", "row_fraction", "lines_in_row", "is_first_in_row")
+    + ("is_last_in_row",)
+)
+FEATURE_NAMES: tuple[str, ...] = (
+    LAYOUT_FEATURES
+    + ("chars_log", "digits", "letters", "upper", "spaces", "confidence")
+    + ("has_date", "has_time", "has_amount", "is_max_amount", "is_max_total_amount")
+    + ("is_last_total_row",)
+    + ("amount_repeats", "amount_fraction", "first_date", "has_postcode", "ends_registration")
+    + tuple(f"kw_{k}" for k in KEYWORDS)
+    + tuple(f"row_{k}" for k in ROW_CONTEXT)
+    + tuple(f"above_{k}" for k in NEIGHBOUR_CONTEXT)
+    + tuple(f"below_{k}" for k in NEIGHBOUR_CONTEXT)
+)
+
+
+def amounts_in(text: str) -> list[float]:
+    """Money amounts with two decimals in ``text`` (``1,234.50`` -> 1234.5)."""
+    return [float(m.replace(",", "")) for m in AMOUNT.findall(text)]
+
+
+def keyword_flags(text: str) -> dict[str, float]:
+    """1.0 for every keyword group of :data:`KEYWORDS` found in the upper-cased text."""
+    upper = text.upper()
+    flags = {k: float(bool(r.search(upper))) for k, r in _KEYWORD_RES.items()}
+    if flags["subtotal"]:
+        flags["total"] = float(
+            bool(_KEYWORD_RES["total"].search(re.sub(KEYWORDS["subtotal"], "", upper)))
+        )
+    return flags
+
+
+def _row_of(page: Page) -> tuple[list[tuple[int, ...]], list[int]]:
+    rows = list(page.rows) or [(i,) for i in range(len(page.lines))]
+    row_of = [0] * len(page.lines)
+    for r, members in enumerate(rows):
+        for i in members:
+            row_of[i] = r
+    return rows, row_of
+
+
+def page_features(page: Page) -> np.ndarray:
+    """A ``(len(page.lines), len(FEATURE_NAMES))`` float32 matrix, one row per line.
+
+    Example:
+        >>> from ovocr.types import Line, Word
+        >>> w = Word("TOTAL 9.00", 0.9, ((10, 50), (90, 50), (90, 60), (10, 60)))
+        >>> page_features(Page(100, 100, (Line((w,)),))).shape == (1, len(FEATURE_NAMES))
+        True
+    """
+    n = len(page.lines)
+    out = np.zeros((n, len(FEATURE_NAMES)), dtype=np.float32)
+    if n == 0:
+        return out
+    rows, row_of = _row_of(page)
+    texts = [line.text for line in page.lines]
+    flags = [keyword_flags(t) for t in texts]
+    amounts = [amounts_in(t) for t in texts]
+    all_amounts = [a for line in amounts for a in line]
+    top = max(all_amounts, default=0.0)
+    row_flags = [{k: max(flags[i][k] for i in members) for k in KEYWORDS} for members in rows]
+    total_rows = {r for r, f in enumerate(row_flags) if f["total"]}
+    total_amounts = [a for i in range(n) if row_of[i] in total_rows for a in amounts[i]]
+    top_total = max(total_amounts, default=0.0)
+    last_total_row = max(
+        (row_of[i] for i in range(n) if row_of[i] in total_rows and amounts[i]), default=-1
+    )
+    heights = np.array([line.bounds[3] - line.bounds[1] for line in page.lines])
+    median_height = float(np.median(heights)) or 1.0
+    first_date = next((i for i, t in enumerate(texts) if DATE.search(t)), -1)
+    last_row = max(len(rows) - 1, 1)
+    for i, line in enumerate(page.lines):
+        x0, y0, x1, y1 = line.bounds
+        text = texts[i]
+        r = row_of[i]
+        members = rows[r]
+        letters = [c for c in text if c.isalpha()]
+        chars = max(len(text), 1)
+        own = amounts[i]
+        values = [
+            (y0 + y1) / 2 / page.height,
+            (x0 + x1) / 2 / page.width,
+            x0 / page.width,
+            x1 / page.width,
+            (x1 - x0) / page.width,
+            (y1 - y0) / median_height,
+            min(r, 10) / 10,
+            min(len(rows) - 1 - r, 10) / 10,
+            r / last_row,
+            len(members),
+            float(members[0] == i),
+            float(members[-1] == i),
+            np.log1p(len(text)),
+            sum(c.isdigit() for c in text) / chars,
+            len(letters) / chars,
+            sum(c.isupper() for c in letters) / max(len(letters), 1),
+            text.count(" ") / chars,
+            line.confidence,
+            float(bool(DATE.search(text))),
+            float(bool(TIME.search(text))),
+            float(bool(own)),
+            float(bool(own) and max(own) == top),
+            float(bool(own) and r in total_rows and max(own) == top_total),
+            float(bool(own) and r == last_total_row),
+            sum(all_amounts.count(a) for a in set(own)) / max(len(all_amounts), 1),
+            max(own, default=0.0) / top if top else 0.0,
+            float(i == first_date),
+            float(bool(POSTCODE.search(text))),
+            float(bool(REGISTRATION.search(text.upper()))),
+            *(flags[i][k] for k in KEYWORDS),
+            *(
+                max(flags[j][k] for j in members if j != i) if len(members) > 1 else 0.0
+                for k in ROW_CONTEXT
+            ),
+            *(row_flags[r - 1][k] if r > 0 else 0.0 for k in NEIGHBOUR_CONTEXT),
+            *(row_flags[r + 1][k] if r + 1 < len(rows) else 0.0 for k in NEIGHBOUR_CONTEXT),
+        ]
+        out[i] = values
+    return out
