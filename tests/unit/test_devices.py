@@ -28,3 +28,26 @@ def test_compile_options_config():
         "INFERENCE_PRECISION_HINT": "f32",
         "CACHE_DIR": "/tmp/c",
     }
+
+
+def test_cache_dir_defaults_to_the_models_folder(monkeypatch, tmp_path):
+    from ovocr.devices import resolve_cache_dir
+
+    monkeypatch.delenv("OVOCR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path / "models"))
+    assert resolve_cache_dir() == str(tmp_path / "models" / ".ov_cache")
+    assert (tmp_path / "models" / ".ov_cache").is_dir()
+    assert resolve_cache_dir("") is None
+    assert resolve_cache_dir(tmp_path / "mine") == str(tmp_path / "mine")
+
+
+def test_cache_dir_from_environment_and_unusable_folders(monkeypatch, tmp_path):
+    from ovocr.devices import resolve_cache_dir
+
+    monkeypatch.setenv("OVOCR_CACHE_DIR", str(tmp_path / "env"))
+    assert resolve_cache_dir() == str(tmp_path / "env")
+    monkeypatch.setenv("OVOCR_CACHE_DIR", "")
+    assert resolve_cache_dir() is None
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert resolve_cache_dir(blocker / "cache") is None

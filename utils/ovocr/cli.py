@@ -17,18 +17,35 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .errors import ImageError, OvocrError
+from .errors import ImageError, ImageWarning, OvocrError
+from .regions.cli import add_fields_parser
 
 EXIT_OK, EXIT_INPUT, EXIT_FATAL = 0, 1, 2
 
 
 def _error(message: str) -> None:
-    print(f"ovocr: {message}", file=sys.stderr, flush=True)
+    from tqdm import tqdm
+
+    tqdm.write(f"ovocr: {message}", file=sys.stderr)  # on its own line, not on a progress bar
+
+
+def _image_warnings_as_lines(fallback: Any) -> Any:
+    """A ``warnings.showwarning`` that prints image warnings (a downscaled input) as
+    ``ovocr: <path>: <what>`` lines and hands other warnings to ``fallback``."""
+
+    def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, ImageWarning):
+            _error(str(message))
+        else:
+            fallback(message, category, *args, **kwargs)
+
+    return show
 
 
 @contextmanager
@@ -38,8 +55,13 @@ def _output(path: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         return
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    if target.is_dir():
+        raise OvocrError(f"{target}: is a directory; -o needs a file name")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as exc:
+        raise OvocrError(f"{target}: cannot write here ({exc.strerror}: {exc.filename})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             yield fh
@@ -71,7 +93,7 @@ def _expand(paths: list[str]) -> tuple[list[Path], int]:
 
 
 def _say(quiet: bool) -> Any:
-    return None if quiet else (lambda msg: print(f"ovocr: {msg}", file=sys.stderr, flush=True))
+    return None if quiet else _error
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -85,14 +107,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         device=args.device,
         precision=args.precision,
         cache_dir=args.cache_dir,
+        hint="THROUGHPUT" if len(images) > 1 else "LATENCY",
         progress=_say(args.quiet),
     )
     with _output(args.output) as out:
+        pages = ocr.map(images, return_errors=True)  # overlaps the work of several images
         for path in _progress(images, args.quiet, "img"):
-            try:
-                page = ocr(path)
-            except ImageError as exc:
-                _error(str(exc))
+            page = next(pages)
+            if isinstance(page, ImageError):
+                _error(str(page))
                 failures += 1
                 continue
             record = {"image": str(path), **page.to_dict()}
@@ -171,7 +194,7 @@ def cmd_models(args: argparse.Namespace) -> int:
         bar.set_description(name)
         try:
             prepared = prepare(name, force=args.force, progress=_say(args.quiet))
-            print(f"{name}: {prepared.path}")
+            tqdm.write(f"{name}: {prepared.path}", file=sys.stdout)
         except OvocrError as exc:
             _error(str(exc))
             status = EXIT_FATAL
@@ -204,7 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["f32", "bf16", "f16"],
             help="inference precision hint (default: OpenVINO's choice)",
         )
-        p.add_argument("--cache-dir", default=None, help="OpenVINO model cache folder")
+        p.add_argument(
+            "--cache-dir",
+            default=None,
+            help="OpenVINO model cache folder (default: .ov_cache in the models folder; '': none)",
+        )
         p.add_argument("-o", "--output", default=None, help="write JSON lines here")
         p.add_argument("-q", "--quiet", action="store_true", help="no progress or status")
 
@@ -228,13 +255,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     devices = sub.add_parser("devices", help="list OpenVINO devices")
     devices.set_defaults(func=cmd_devices)
+    add_fields_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", ImageWarning)  # every image, not the first only
+            warnings.showwarning = _image_warnings_as_lines(warnings.showwarning)
+            return args.func(args)
     except OvocrError as exc:
         _error(str(exc))
         return EXIT_FATAL

