@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -501,6 +502,9 @@ def fetch_wheel(wheel: Wheel, say: Callable[[str], None] | None = None) -> Path:
         except subprocess.TimeoutExpired:
             raise OfflineError(f"{wheel.requirement}: pip download timed out after 900 s") from None
         got = Path(tmp) / wheel.filename
+        if done.returncode in (-signal.SIGINT, 130) or "cancelled by user" in done.stderr:
+            # Ctrl-C reaches pip too; it may exit before Python raises KeyboardInterrupt here.
+            raise KeyboardInterrupt
         if done.returncode != 0 or not got.exists():
             last = (done.stderr.strip().splitlines() or ["no output"])[-1]
             raise OfflineError(
