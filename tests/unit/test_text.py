@@ -1,4 +1,4 @@
-"""Tests for ovocr.text: space recovery, Unicode normalisation, the Latin alphabet mask."""
+"""Tests for ovocr.text: space recovery, Unicode normalisation, alphabets, vertical crops."""
 
 from __future__ import annotations
 
@@ -8,16 +8,17 @@ from ovocr.recognition import Reading, ctc_greedy_decode
 from ovocr.text import (
     TextRules,
     alphabet_mask,
+    is_english,
     is_latin,
     normalize_char,
     normalize_text,
     read_upright,
     recover_spaces,
-    stray_non_latin,
+    stray_characters,
 )
 
-CHARSET = ["<blank>", "a", "b", "本", "，", " "]
-BLANK, A, B, CJK, COMMA, SPACE = range(6)
+CHARSET = ["<blank>", "a", "b", "本", "，", "é", " "]  # PP-OCR: the space comes last
+BLANK, A, B, CJK, COMMA, E_ACUTE, SPACE = range(7)
 
 
 def probs_for(rows: list[dict[int, float]]) -> np.ndarray:
@@ -35,9 +36,15 @@ def test_is_latin_accepts_accents_and_currency_rejects_cjk_and_arrows():
     assert not any(is_latin(c) for c in ["本", "→", "α", "<blank>"[:0]])
 
 
-def test_alphabet_mask_keeps_the_blank_and_latin_classes():
-    mask = alphabet_mask(CHARSET, "latin")
-    assert mask.tolist() == [True, True, True, False, True, True]
+def test_is_english_is_printable_ascii_and_its_full_width_forms():
+    assert all(is_english(c) for c in "aZ09 .,~，Ａ")
+    assert not any(is_english(c) for c in "é€本\n")
+
+
+def test_alphabet_masks_keep_the_blank_and_their_classes():
+    assert alphabet_mask(CHARSET, "latin").tolist() == [1, 1, 1, 0, 1, 1, 1]
+    assert alphabet_mask(CHARSET, "english").tolist() == [1, 1, 1, 0, 1, 0, 1]
+    assert alphabet_mask(CHARSET, "auto").tolist() == [1, 1, 1, 0, 1, 0, 1]
     assert alphabet_mask(CHARSET, None) is None
     with pytest.raises(ValueError, match="unknown alphabet 'klingon'"):
         alphabet_mask(CHARSET, "klingon")
@@ -127,19 +134,23 @@ def test_read_upright_keeps_the_crop_as_given_on_a_tie_and_skips_wide_crops():
     assert calls == [1]  # 12 x 10 is not tall enough to be a turned word
 
 
-def test_stray_non_latin_means_a_few_foreign_characters_among_latin_ones():
-    assert stray_non_latin("GST Sum阳ary")
-    assert not stray_non_latin("GST Summary")  # nothing to fix
-    assert not stray_non_latin("罗汉果 LUO")  # half Chinese: a real Chinese word
-    assert not stray_non_latin("")
+def test_stray_characters_means_a_few_foreign_characters_among_english_ones():
+    assert stray_characters("GST Sum阳ary") and stray_characters("Café")
+    assert not stray_characters("GST Summary")  # nothing to fix
+    assert not stray_characters("罗汉果 LUO")  # half Chinese: a real Chinese word
+    assert not stray_characters("Café", allowed=is_latin)
+    assert not stray_characters("")
 
 
-def test_text_rules_auto_rereads_mostly_latin_lines_and_keeps_chinese_lines():
+def test_text_rules_auto_rereads_mostly_english_lines_and_keeps_chinese_lines():
     p = probs_for([{A: 0.9}, {}, {A: 0.3, CJK: 0.6}, {}, {B: 0.9}])
     text, _, steps = TextRules(CHARSET, alphabet="auto")(p, ctc_greedy_decode)
     assert text == "aab" and steps.tolist() == [0, 2, 4]
     chinese = probs_for([{CJK: 0.9}, {}, {A: 0.3, CJK: 0.6}])
     assert TextRules(CHARSET, alphabet="auto")(chinese, ctc_greedy_decode)[0] == "本本"
+    accent = probs_for([{B: 0.9}, {}, {A: 0.9}, {}, {A: 0.4, E_ACUTE: 0.5}])
+    assert TextRules(CHARSET, alphabet="auto")(accent, ctc_greedy_decode)[0] == "baa"
+    assert TextRules(CHARSET, alphabet="latin")(accent, ctc_greedy_decode)[0] == "baé"
 
 
 def test_read_upright_ignores_turned_readings_of_a_single_character():

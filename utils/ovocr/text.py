@@ -1,4 +1,4 @@
-"""Reading text right: lost spaces, Unicode look-alikes, a Latin-only mode, vertical crops.
+"""Reading text right: lost spaces, Unicode look-alikes, alphabets, vertical crops.
 
 The PP-OCR recognisers read Chinese and English with one dictionary of about 18,000
 characters, and that shows on English text in three ways, each handled here:
@@ -8,10 +8,12 @@ characters, and that shows on English text in three ways, each handled here:
   ``recover_spaces`` puts a space back where the space class was likely enough.
 * **Full-width look-alikes.** ``，：（）`` and friends are separate classes of the dictionary.
   ``normalize_text`` maps them to ASCII (Unicode NFKC plus ``ASCII_TWINS``).
-* **Chinese characters on Latin text.** Dot-matrix asterisks read as 本 or 家. With
-  ``alphabet="latin"`` the non-Latin classes are masked before the best class is taken;
-  with ``alphabet="auto"`` (the default of the PP-OCR models) only in lines that are
-  mostly Latin already, so Chinese lines still read as Chinese.
+* **Chinese characters and stray accents on English text.** Dot-matrix asterisks read as
+  本 or 家, "Cafe" as "Café". An alphabet masks the other classes before the best class is
+  taken: ``"english"`` keeps printable ASCII (the dictionary of PaddleOCR's English
+  model), ``"latin"`` also accented letters. ``"auto"`` (the default of the PP-OCR models)
+  re-reads in English only the lines that are mostly English already, so Chinese lines
+  still read as Chinese.
 
 ``TextRules`` bundles the three for one recogniser; ``TextRecognizer.decode`` calls it.
 Every function keeps one CTC time step per output character, so word boxes can still be
@@ -75,10 +77,9 @@ LATIN_RANGES = (
     (0x20A0, 0x20BF),
     (0xFF01, 0xFF5E),
 )
-ALPHABETS = ("latin", "auto")
-# With alphabet="auto", a line is re-read in Latin when fewer of its characters than this
-# share are non-Latin: a few Chinese characters among Latin ones are misreadings.
-AUTO_LATIN_SHARE = 0.5
+# With alphabet="auto", a line is re-read in English when fewer than this share of its
+# characters are not English: a few Chinese characters among English ones are misreadings.
+AUTO_SHARE = 0.5
 # Crops at least this many times taller than wide may hold a turned word (as in crop_quad).
 VERTICAL_RATIO = 1.5
 
@@ -94,36 +95,51 @@ def is_latin(char: str) -> bool:
     return bool(char) and all(any(lo <= ord(c) <= hi for lo, hi in LATIN_RANGES) for c in char)
 
 
-def stray_non_latin(text: str) -> bool:
-    """True when ``text`` is mostly Latin with a few non-Latin strays (fewer than
-    ``AUTO_LATIN_SHARE`` of its non-space characters).
+def is_english(char: str) -> bool:
+    """True for printable ASCII (and its full-width forms, which normalise to ASCII).
 
-    >>> [stray_non_latin(t) for t in ("GST Sum阳ary", "GST Summary", "罗汉果 LUO")]
-    [True, False, False]
+    >>> is_english("a"), is_english("，"), is_english("é"), is_english("本")
+    (True, True, False, False)
+    """
+    return bool(char) and all(0x20 <= ord(c) <= 0x7E or 0xFF01 <= ord(c) <= 0xFF5E for c in char)
+
+
+ALPHABETS: dict[str, Callable[[str], bool]] = {"english": is_english, "latin": is_latin}
+
+
+def stray_characters(text: str, allowed: Callable[[str], bool] = is_english) -> bool:
+    """True when a few characters of ``text`` are not ``allowed``, but fewer than
+    ``AUTO_SHARE`` of its non-space characters: an English line with misread strays.
+
+    >>> [stray_characters(t) for t in ("GST Sum阳ary", "Café", "GST Summary", "罗汉果 LUO")]
+    [True, True, False, False]
     """
     chars = [c for c in text if not c.isspace()]
-    foreign = sum(not is_latin(c) for c in chars)
-    return 0 < foreign < AUTO_LATIN_SHARE * len(chars)
+    foreign = sum(not allowed(c) for c in chars)
+    return 0 < foreign < AUTO_SHARE * len(chars)
 
 
 def alphabet_mask(charset: Sequence[str], alphabet: str | None) -> np.ndarray | None:
     """Which classes of ``charset`` may be emitted: ``None`` (all) or a boolean array.
 
-    Class 0 (the CTC blank) is always allowed. ``"auto"`` gives the Latin mask too;
+    Class 0 (the CTC blank) is always allowed. ``"auto"`` gives the English mask;
     ``TextRules`` decides line by line whether to apply it.
 
     Args:
         charset: the recogniser's classes, blank first.
-        alphabet: ``None`` for the whole dictionary, ``"latin"`` or ``"auto"``.
+        alphabet: ``None`` for the whole dictionary, ``"english"``, ``"latin"`` or
+            ``"auto"``.
 
     Raises:
         ValueError: an unknown alphabet name.
     """
     if alphabet is None:
         return None
-    if alphabet not in ALPHABETS:
-        raise ValueError(f"unknown alphabet {alphabet!r}; choose one of {ALPHABETS} or None")
-    mask = np.array([is_latin(c) for c in charset], dtype=bool)
+    allowed = ALPHABETS.get("english" if alphabet == "auto" else alphabet)
+    if allowed is None:
+        choices = ", ".join(repr(a) for a in [*ALPHABETS, "auto"])
+        raise ValueError(f"unknown alphabet {alphabet!r}; choose one of {choices} or None")
+    mask = np.array([allowed(c) for c in charset], dtype=bool)
     mask[0] = True
     return mask
 
@@ -207,9 +223,10 @@ class TextRules:
 
     Args:
         charset: the recogniser's classes, blank first (PP-OCR puts the space last).
-        alphabet: ``None`` (every class), ``"latin"`` (Latin classes only) or ``"auto"``:
-            a line whose greedy reading has non-Latin characters, but fewer than
-            ``AUTO_LATIN_SHARE`` of its non-space characters, is decoded again in Latin.
+        alphabet: ``None`` (every class), ``"english"`` or ``"latin"`` (only those
+            classes, see ``alphabet_mask``), or ``"auto"``: a line whose greedy reading is
+            mostly English with a few other characters (``stray_characters``) is decoded
+            again in English.
         space_threshold: see ``recover_spaces``; ``None`` turns space recovery off.
         normalize: map full-width and CJK punctuation to ASCII.
 
@@ -244,7 +261,7 @@ class TextRules:
         if self.mask is not None and not self.auto:
             probs = np.where(self.mask, probs, 0.0)
         text, confidence, steps = decode(probs, self.charset)
-        if self.auto and stray_non_latin(text):
+        if self.auto and stray_characters(text):
             probs = np.where(self.mask, probs, 0.0)
             text, confidence, steps = decode(probs, self.charset)
         if self.space is not None and self.space_threshold is not None:
