@@ -70,7 +70,8 @@ def test_map_reads_lazily_and_stops_cleanly(throughput_pipeline):
     pages = throughput_pipeline.map(images())
     assert next(pages).text == "page 0"
     pages.close()  # leaving early waits for requests in flight, then returns
-    assert len(consumed) < 15  # only a few images are read ahead
+    # only a bounded read-ahead (requests in flight + queue), never the whole input
+    assert len(consumed) < 25
 
 
 def test_request_shapes_and_model_bound(throughput_pipeline):
