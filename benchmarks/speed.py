@@ -474,7 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=100, help="ICDAR 2015 photos per run")
     parser.add_argument("--rounds", type=int, default=1, help="passes of every system")
     parser.add_argument(
-        "--pairs", type=int, default=3, help=f"more passes of ovocr-throughput and {BASELINE}"
+        "--pairs", type=int, default=2, help=f"more passes of ovocr-throughput and {BASELINE}"
     )
     parser.add_argument("--receipts", type=int, default=6, help="SROIE receipts (0: skip)")
     parser.add_argument("--starts", type=int, default=2, help="cold/cached start repeats")

@@ -90,3 +90,46 @@ def test_console_script_is_installed():
         pytest.skip(f"console script not found beside {sys.executable}; install with pip -e .")
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "predict" in done.stdout
+
+
+def test_models_verify_reports_each_model_and_fails_on_a_bad_file(tmp_path, monkeypatch):
+    from ovocr import models
+
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    for name in ("ppocrv5-cls", "ppocrv4-cls"):
+        work = tmp_path / f".{name}"
+        work.mkdir()
+        (work / "model.xml").write_bytes(b"<net/>")
+        models._commit_entry(work, tmp_path / name, "model.xml", {"source": "test"})
+    (tmp_path / "ppocrv4-cls" / "model.xml").write_bytes(b"<bad/>")
+    done = run("models", "verify")
+    assert done.returncode == 2
+    assert done.stdout.splitlines() == [
+        "ppocrv5-cls: ok",
+        "ppocrv4-cls: model.xml fails its checksum",
+    ]
+    done = run("models", "verify", "ppocrv5-cls")
+    assert (done.returncode, done.stdout) == (0, "ppocrv5-cls: ok\n")
+
+
+def test_predict_imports_nothing_it_does_not_use(image_dir, tmp_path):
+    """Every import is paid at each start: no progress bars, plots or geometry library."""
+    from ovocr import models
+
+    for name in (models.DEFAULT_DET, models.DEFAULT_REC):
+        if not models.is_prepared(name):
+            pytest.skip(f"{name} is not prepared; run `make models`")
+    script = (
+        "import sys; from ovocr.cli import main; "
+        f"code = main(['predict', '-q', {str(image_dir / 'good.png')!r}, "
+        f"'-o', {str(tmp_path / 'out.jsonl')!r}]); "
+        "print(code, *sorted(m for m in sys.modules if '.' not in m))"
+    )
+    env = {**os.environ, "OVOCR_DEVICE": "CPU"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    code, *loaded = done.stdout.split()
+    assert code == "0", done.stderr
+    assert {"openvino", "cv2", "numpy"} <= set(loaded)  # the check sees real imports
+    assert not {"tqdm", "matplotlib", "shapely", "nncf", "torch"} & set(loaded)

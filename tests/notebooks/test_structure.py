@@ -3,7 +3,8 @@
 Checked for each ``notebooks/NN-*.ipynb``: a ``# `` title first; the headings "What you
 will learn", "Prerequisites", "Summary" and "Exercises" in that order; no code cell longer
 than ``MAX_CODE_LINES``; at least one ``# NBVAL_CHECK_OUTPUT`` cell with a stored output;
-every code cell executed once, top to bottom (execution counts 1..n), with no error output.
+every code cell executed once, top to bottom (execution counts 1..n), with no error output;
+and a row for it in the README's notebook table.
 """
 
 from __future__ import annotations
@@ -96,3 +97,10 @@ def test_committed_as_one_clean_run(notebook: Path):
     for index, cell in enumerate(cells):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{notebook.name}: code cell {index + 1} stored an error output"
+
+
+def test_listed_in_the_readme(notebook: Path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"| `{notebook.stem}` |" in readme, (
+        f"{notebook.name}: add a row for it to the notebook table in README.md"
+    )

@@ -20,6 +20,22 @@ def test_resize_shape_is_multiple_of_32_and_respects_limits():
     assert resize_shape(5, 5, DbParams()) == (32, 32)
 
 
+def test_resize_shape_min_policy_never_shrinks_and_enlarges_at_most_max_upscale():
+    params = DbParams(limit_side_len=960, limit_type="min")
+    assert resize_shape(720, 1280, params) == (960, 1696)  # small scene text: enlarged
+    assert resize_shape(3000, 2000, params) == (2560, 1696)  # only the max_side_len cap shrinks
+    assert resize_shape(40, 100, params) == (64, 192)  # one field: twice, not 24 times
+    assert resize_shape(40, 100, DbParams(limit_type="min", max_upscale=4)) == (160, 384)
+
+
+def test_resize_shape_width_policy_scales_the_width_up_or_down():
+    params = DbParams(limit_side_len=960, limit_type="width")
+    assert resize_shape(720, 1280, params) == (544, 960)  # a photo: as the long-side limit
+    assert resize_shape(1818, 884, params) == (1984, 960)  # a receipt: kept, not halved
+    assert resize_shape(100, 300, params) == (192, 608)  # at most max_upscale (2x)
+    assert resize_shape(20000, 960, params) == (2560, 128)  # max_side_len still caps
+
+
 def test_preprocess_db_normalises_bgr_and_returns_scale():
     img = np.zeros((100, 200, 3), np.uint8)
     img[..., 0] = 255  # red in RGB

@@ -1,5 +1,11 @@
 import pytest
-from ovocr.devices import CompileOptions, check_device, device_choices, device_selector
+from ovocr.devices import (
+    CompileOptions,
+    check_device,
+    compile_model,
+    device_choices,
+    device_selector,
+)
 from ovocr.errors import DeviceError
 
 
@@ -51,3 +57,19 @@ def test_cache_dir_from_environment_and_unusable_folders(monkeypatch, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert resolve_cache_dir(blocker / "cache") is None
+
+
+@pytest.mark.parametrize("name", ["ppocrv6-small-det", "ppocrv6-small-rec"])
+def test_second_compile_loads_from_the_model_cache(name, tmp_path):
+    """The cache must really be hit, for the device `predict` defaults to (AUTO) as well."""
+    from ovocr.models import is_prepared, prepare
+
+    if not is_prepared(name):
+        pytest.skip(f"{name} is not prepared; run `make models`")
+    path = prepare(name).path
+    loaded = []
+    for device in ("CPU", "CPU", "AUTO"):
+        options = CompileOptions(device, hint="THROUGHPUT", cache_dir=str(tmp_path))
+        loaded.append(compile_model(path, options).get_property("LOADED_FROM_CACHE"))
+    assert loaded == [False, True, True]
+    assert len(list(tmp_path.glob("*.blob"))) == 1

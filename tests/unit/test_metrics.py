@@ -19,8 +19,10 @@ from ovocr.metrics import (
     mean_cer,
     normalize_word,
     page_cer,
+    page_text_in_rows,
     quad_iou,
     quad_polygon,
+    tilt_degrees,
     transcription_match,
     word_accuracy,
 )
@@ -301,3 +303,30 @@ def test_page_cer_normalizes_whitespace_and_optionally_case():
     assert page_cer("total 9.00", "TOTAL 9.00") == pytest.approx(5 / 10)
     assert page_cer("total 9.00", "TOTAL 9.00", ignore_case=True) == 0.0
     assert page_cer("abc", "abd") == pytest.approx(1 / 3)
+
+
+# --- tilt and reading order of ground truth ----------------------------------------------
+
+
+def test_tilt_degrees_of_the_top_edge():
+    assert tilt_degrees(box(0, 0, 10, 5)) == 0.0
+    assert tilt_degrees(((0, 10), (10, 0), (12, 2), (2, 12))) == pytest.approx(45.0)
+    assert tilt_degrees(((0, 0), (0, 10), (-5, 10), (-5, 0))) == pytest.approx(90.0)
+    upside_down = ((10, 5), (0, 5), (0, 0), (10, 0))  # top edge runs right to left
+    assert tilt_degrees(upside_down) == 0.0
+    slight = ((0, 0), (100, -10), (100, 10), (0, 20))  # rising to the right
+    assert tilt_degrees(slight) == pytest.approx(math.degrees(math.atan(0.1)))
+
+
+def test_page_text_in_rows_reads_rows_left_to_right():
+    lines = [
+        GroundTruthWord(box(0, 0, 40, 10), "TOTAL"),
+        GroundTruthWord(box(0, 20, 40, 30), "CASH"),
+        GroundTruthWord(box(80, 2, 100, 12), "9.00"),  # centre 2 px lower: same row
+        GroundTruthWord(box(80, 21, 100, 31), "10.00"),
+        GroundTruthWord(box(0, 40, 40, 50), "THANK YOU"),
+    ]
+    assert page_text_in_rows(lines) == "TOTAL 9.00\nCASH 10.00\nTHANK YOU"
+    # Centres 6 px apart, more than half a line height: two rows, the upper one first.
+    assert page_text_in_rows([(box(0, 6, 9, 16), "b"), (box(20, 0, 30, 10), "a")]) == "a\nb"
+    assert page_text_in_rows([]) == ""

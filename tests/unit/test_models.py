@@ -1,3 +1,4 @@
+import json
 import shutil
 import time
 
@@ -60,6 +61,54 @@ def test_corrupt_cache_entry_is_detected_and_rebuilt(private_cache):
     again = prepare("ppocrv5-cls", progress=messages.append)
     assert any("fails its checksum" in m and "rebuilding" in m for m in messages)
     assert models.is_prepared("ppocrv5-cls") and again.path.is_file()
+
+
+@pytest.fixture
+def small_entry(tmp_path, monkeypatch):
+    """A committed cache entry for a registry name, with two small files instead of a model."""
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    work = tmp_path / ".work"
+    work.mkdir()
+    (work / "model.xml").write_bytes(b"<net/>" * 100)
+    (work / "model.bin").write_bytes(bytes(range(256)) * 40)
+    target = tmp_path / "ppocrv5-cls"
+    models._commit_entry(work, target, "model.xml", {"source": "test"})
+    return target
+
+
+def test_a_stamped_entry_loads_without_hashing_until_a_file_changes(small_entry, monkeypatch):
+    monkeypatch.setattr(models, "_STAMP_SETTLE_NS", 0)  # stamp files written just now
+    assert models._verify_entry(small_entry) is None  # hashes once, then stamps
+    hashed = []
+    real_sha = models.sha256_of
+    monkeypatch.setattr(models, "sha256_of", lambda path: hashed.append(path) or real_sha(path))
+    assert models.is_prepared("ppocrv5-cls") and hashed == []
+    with open(small_entry / "model.bin", "ab") as fh:
+        fh.write(b"\0")
+    assert models._verify_entry(small_entry) == "model.bin fails its checksum"
+    assert hashed == [small_entry / "model.bin"]  # only the file whose stamp changed
+
+
+def test_files_changed_just_now_are_hashed_at_every_check(small_entry):
+    assert models._verify_entry(small_entry) is None
+    assert models._read_stamps(small_entry) == {}  # a change in this clock tick would not show
+    with open(small_entry / "model.bin", "r+b") as fh:  # same size, same clock tick maybe
+        fh.write(b"\xff" * 8)
+    assert models._verify_entry(small_entry) == "model.bin fails its checksum"
+
+
+def test_full_verify_hashes_what_a_stale_stamp_would_hide(small_entry, monkeypatch):
+    monkeypatch.setattr(models, "_STAMP_SETTLE_NS", 0)
+    assert models.verify("ppocrv5-cls") is None
+    stamps = json.loads((small_entry / "stamps.json").read_text())
+    with open(small_entry / "model.bin", "r+b") as fh:  # bit rot: content changes ...
+        fh.write(b"\xff" * 8)
+    stamps["model.bin"][:3] = models._stamp(small_entry / "model.bin")  # ... stamp does not
+    (small_entry / "stamps.json").write_text(json.dumps(stamps))
+    assert models._verify_entry(small_entry) is None
+    assert models.verify("ppocrv5-cls") == "model.bin fails its checksum"
+    with pytest.raises(ModelError, match="unknown model"):
+        models.verify("no-such-model")
 
 
 def test_interrupted_conversion_leaves_no_entry(private_cache, monkeypatch):

@@ -29,6 +29,12 @@ def test_split_words_keeps_vertical_and_skips_blank_lines():
     assert split_words(Reading("  ", 1, (0.1, 0.5)), QUAD) == []
 
 
+def test_split_words_drops_lines_read_with_low_confidence():
+    reading = Reading("ab cd", 0.4, (0.1, 0.2, 0.5, 0.6, 0.7))
+    assert split_words(reading, QUAD) == []  # below MIN_CONFIDENCE: most likely not text
+    assert [w.text for w in split_words(reading, QUAD, min_confidence=0.3)] == ["ab", "cd"]
+
+
 def line_at(x, y, text, h=20):
     return Line((Word(text, 1.0, ((x, y), (x + 50, y), (x + 50, y + h), (x, y + h))),))
 

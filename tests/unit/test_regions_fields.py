@@ -7,7 +7,7 @@ import pytest
 from conftest import render_text
 from ovocr.errors import ImageError, ModelError
 from ovocr.regions.annotations import Region, RelBox
-from ovocr.regions.cache import cached_pages, round_trip
+from ovocr.regions.cache import cached_pages, round_trip, settings_key
 from ovocr.regions.fields import (
     FieldsResult,
     crop_region,
@@ -132,6 +132,19 @@ def test_page_cache_reads_each_image_once(tmp_path):
 
 
 @pytest.mark.models
+def test_cache_key_changes_with_the_model_settings(monkeypatch):
+    from dataclasses import replace
+
+    from ovocr import models
+
+    before = settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32")
+    assert before == settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32")
+    spec = models.REGISTRY[models.DEFAULT_DET]
+    changed = replace(spec, params={**spec.params, "unclip_ratio": 9.0})
+    monkeypatch.setitem(models.REGISTRY, models.DEFAULT_DET, changed)
+    assert settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32") != before
+
+
 def test_reading_a_region_of_a_rendered_receipt(pipeline):
     image = render_text(["SRI BAKERY SDN BHD", "DATE 01/02/2019", "TOTAL 12.50"], size=36)
     height = image.shape[0]

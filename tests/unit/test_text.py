@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import render_text
 from ovocr.recognition import Reading, ctc_greedy_decode
 from ovocr.text import (
     TextRules,
@@ -159,3 +160,10 @@ def test_read_upright_ignores_turned_readings_of_a_single_character():
 
     tall = np.zeros((50, 10, 3), np.uint8)
     assert read_upright(read, [tall])[0].text == "I"
+
+
+def test_turned_word_crops_are_read_upright(pipeline):
+    word = render_text(["OPENVINO"], size=40, margin=8)
+    for turn in (1, -1):
+        crop = np.ascontiguousarray(np.rot90(word, turn))
+        assert pipeline.read_crops([crop])[0].text == "OPENVINO"

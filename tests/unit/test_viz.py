@@ -3,6 +3,7 @@ import sys
 import numpy as np
 import pytest
 from ovocr import viz
+from ovocr.metrics import evaluate_icdar
 from ovocr.types import Line, Page, Word
 
 QUAD = np.array([[[40, 60], [160, 60], [160, 90], [40, 90]]], np.float32)
@@ -124,3 +125,52 @@ def test_sliders_without_ipywidgets_call_the_function_once(monkeypatch):
 def test_sliders_need_defaults():
     with pytest.raises(ValueError, match="default value for missing"):
         viz.sliders(explore, missing=(0, 1, 0.1))
+
+
+def icdar_case():
+    """Ground truth: read, misread, missed, do-not-care; predictions: two matched, one
+    ignored inside the do-not-care region, one false detection."""
+    gts = [
+        ([[10, 10], [60, 10], [60, 30], [10, 30]], "OPEN"),
+        ([[80, 10], [140, 10], [140, 30], [80, 30]], "DAILY"),
+        ([[10, 50], [60, 50], [60, 70], [10, 70]], "EXIT"),
+        ([[80, 50], [140, 50], [140, 70], [80, 70]], "###"),
+    ]
+    preds = [
+        ([[11, 11], [59, 11], [59, 29], [11, 29]], "OPEN"),
+        ([[81, 11], [139, 11], [139, 29], [81, 29]], "DAIIY"),
+        ([[85, 52], [135, 52], [135, 68], [85, 68]], "zz"),
+        ([[10, 90], [60, 90], [60, 110], [10, 110]], "noise"),
+    ]
+    return preds, gts
+
+
+def test_draw_icdar_result_colours_each_outcome():
+    preds, gts = icdar_case()
+    result = evaluate_icdar(preds, gts)
+    assert (result.det_matched, result.e2e_matched, result.ignored_preds) == (2, 1, (2,))
+    drawn = viz.draw_icdar_result(blank(), preds, gts, result)
+    colours = viz.ICDAR_COLORS
+
+    def has(colour, rows, cols):
+        return (drawn[rows, cols] == colour).all(axis=-1).any()
+
+    # Ground truth on its left edge (predictions lie just inside, labels sit above).
+    assert has(colours["read"], slice(12, 28), 10)
+    assert has(colours["misread"], slice(12, 28), 80)
+    assert has(colours["missed"], slice(52, 68), 10)
+    assert has(colours["do-not-care"], slice(52, 68), 140)
+    # Predictions: matched, ignored (grey like do-not-care) and a false detection.
+    assert has(colours["prediction"], slice(12, 28), 139)
+    assert has(colours["do-not-care"], slice(54, 66), 135)
+    assert has(colours["false detection"], slice(92, 108), 60)
+    assert not has(colours["missed"], slice(0, 120), slice(70, 240))
+
+
+def test_show_icdar_result_has_a_legend_of_every_colour():
+    preds, gts = icdar_case()
+    fig = viz.show_icdar_result(blank(), preds, gts, evaluate_icdar(preds, gts), "one image")
+    ax = fig.axes[0]
+    assert ax.get_title() == "one image"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [viz.ICDAR_LEGEND[name] for name in viz.ICDAR_COLORS]

@@ -4,7 +4,7 @@
     ``{"image", "width", "height", "words": [{"text", "confidence", "quad"}], "text"}``
 ``ovocr recognize PATH...`` each image is one cropped word or line:
     ``{"image", "text", "confidence"}``
-``ovocr models list|prepare``, ``ovocr devices``.
+``ovocr models list|prepare|verify``, ``ovocr devices``.
 
 A bad input prints ``ovocr: <path>: <problem>`` on stderr and the batch goes on; the exit
 code is 1 if any input failed, 2 for a usage, model or device error, else 0.
@@ -30,9 +30,13 @@ EXIT_OK, EXIT_INPUT, EXIT_FATAL = 0, 1, 2
 
 
 def _error(message: str) -> None:
-    from tqdm import tqdm
-
-    tqdm.write(f"ovocr: {message}", file=sys.stderr)  # on its own line, not on a progress bar
+    # tqdm is imported only when a progress bar is shown (it slows every start otherwise);
+    # with a bar, its write() keeps the message on its own line.
+    tqdm = sys.modules.get("tqdm")
+    if tqdm is None:
+        print(f"ovocr: {message}", file=sys.stderr, flush=True)
+    else:
+        tqdm.tqdm.write(f"ovocr: {message}", file=sys.stderr)
 
 
 def _image_warnings_as_lines(fallback: Any) -> Any:
@@ -72,10 +76,11 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 
 
 def _progress(items: list[Any], quiet: bool, unit: str) -> Any:
+    if quiet or len(items) <= 3 or not sys.stderr.isatty():
+        return items
     from tqdm import tqdm
 
-    show = not quiet and len(items) > 3 and sys.stderr.isatty()
-    return tqdm(items, disable=not show, unit=unit, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(items, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
 def _expand(paths: list[str]) -> tuple[list[Path], int]:
@@ -165,8 +170,26 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import DEFAULT_CLS, DEFAULT_DET, DEFAULT_REC, REGISTRY, is_prepared, prepare
+    from .models import (
+        DEFAULT_CLS,
+        DEFAULT_DET,
+        DEFAULT_REC,
+        REGISTRY,
+        is_prepared,
+        models_dir,
+        prepare,
+        verify,
+    )
 
+    if args.action == "verify":  # every file hashed, not only those whose stamp changed
+        names = args.names or [n for n in REGISTRY if (models_dir() / n).exists()]
+        status = EXIT_OK
+        for name in names:
+            problem = verify(name)
+            print(f"{name}: {problem or 'ok'}")
+            if problem:
+                status = EXIT_FATAL
+        return status
     if args.action == "list":
         for spec in REGISTRY.values():
             state = "ready" if is_prepared(spec.name) else "-"
@@ -244,9 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     common(recognize)
     recognize.set_defaults(func=cmd_recognize)
 
-    models = sub.add_parser("models", help="list or prepare models")
-    models.add_argument("action", choices=["list", "prepare"])
-    models.add_argument("names", nargs="*", help="models to prepare (default: the defaults)")
+    models = sub.add_parser("models", help="list, prepare or verify models")
+    models.add_argument(
+        "action",
+        choices=["list", "prepare", "verify"],
+        help="verify: hash every file of the prepared models against their manifests",
+    )
+    models.add_argument(
+        "names",
+        nargs="*",
+        help="models to prepare (default: the defaults) or verify (default: all prepared)",
+    )
     models.add_argument("--default", action="store_true", help="prepare the default models")
     models.add_argument("--all", action="store_true", help="prepare every packaged model")
     models.add_argument("--force", action="store_true", help="rebuild even if cached")

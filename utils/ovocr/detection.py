@@ -31,8 +31,13 @@ class DbParams:
     Attributes:
         limit_side_len: target side length for resizing.
         limit_type: ``max`` shrinks the longer side to at most ``limit_side_len``;
-            ``min`` grows the shorter side to at least ``limit_side_len``.
+            ``min`` grows the shorter side to at least ``limit_side_len`` (and never
+            shrinks: small scene text needs every pixel); ``width`` scales the width to
+            ``limit_side_len``, up or down (lines run across the width: 08-accuracy).
         max_side_len: the longer side is never resized beyond this (memory and time).
+        max_upscale: an image is never enlarged more than this factor: enlarging adds no
+            detail, and text that grows too large is as hard for DB as text too small
+            (a 40-pixel crop of one field must not become a 960-pixel image).
         thresh: a pixel is text when its probability exceeds this.
         box_thresh: a region is kept when its mean probability exceeds this.
         unclip_ratio: how far to grow the shrunk text kernel back to the text's size.
@@ -43,6 +48,7 @@ class DbParams:
     limit_side_len: int = 960
     limit_type: str = "max"
     max_side_len: int = 2560
+    max_upscale: float = 2.0
     thresh: float = 0.3
     box_thresh: float = 0.6
     unclip_ratio: float = 1.5
@@ -77,7 +83,9 @@ class Detections:
 def resize_shape(height: int, width: int, params: DbParams) -> tuple[int, int]:
     """Input size for the DB network: scaled as ``params`` say, multiples of 32."""
     if params.limit_type == "min":
-        scale = max(params.limit_side_len / min(height, width), 1.0)
+        scale = min(max(params.limit_side_len / min(height, width), 1.0), params.max_upscale)
+    elif params.limit_type == "width":
+        scale = min(params.limit_side_len / width, params.max_upscale)
     else:
         scale = min(params.limit_side_len / max(height, width), 1.0)
     scale = min(scale, params.max_side_len / max(height, width))

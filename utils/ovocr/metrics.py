@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -443,3 +444,49 @@ def page_cer(pred_text: str, gt_text: str, ignore_case: bool = False) -> float:
 def _clean(text: str, ignore_case: bool) -> str:
     text = " ".join(text.split())
     return text.lower() if ignore_case else text
+
+
+def tilt_degrees(quad: Any) -> float:
+    """Angle of a quad's top edge (first to second point) against the horizontal, 0..90.
+
+    Upside-down and vertical words count by their edge, not their reading direction: a
+    word turned by 180 degrees has tilt 0.
+
+    Example:
+        >>> tilt_degrees(((0, 0), (10, 10), (0, 20), (-10, 10)))
+        45.0
+    """
+    (x0, y0), (x1, y1) = as_quad(quad)[:2]
+    angle = abs(math.degrees(math.atan2(y1 - y0, x1 - x0))) % 180
+    return min(angle, 180 - angle)
+
+
+def page_text_in_rows(lines: Iterable[Any]) -> str:
+    """Text of labelled lines read row by row, top to bottom, each row left to right.
+
+    Annotation files do not always list lines in reading order (SROIE often lists the
+    left column of a receipt first, then the prices), so page-level CER needs the ground
+    truth put in rows first. A line joins the current row when its vertical centre lies
+    within half the row's first line height of that line's centre.
+
+    Args:
+        lines: lines with ``.quad``/``.text`` or ``(quad, text)`` tuples.
+
+    Example:
+        >>> price = (((80, 0), (99, 0), (99, 10), (80, 10)), "9.00")
+        >>> label = (((0, 1), (40, 1), (40, 11), (0, 11)), "TOTAL")
+        >>> page_text_in_rows([(((0, 30), (40, 30), (40, 40), (0, 40)), "CASH"), price, label])
+        'TOTAL 9.00\\nCASH'
+    """
+    boxes = []
+    for quad, text, _ in map(_item, lines):
+        ys = [p[1] for p in quad]
+        xs = [p[0] for p in quad]
+        boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(xs), text))
+    rows: list[list[tuple[float, float, float, str]]] = []
+    for box in sorted(boxes):
+        if rows and box[0] - rows[-1][0][0] < 0.5 * max(rows[-1][0][1], 1.0):
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return "\n".join(" ".join(b[3] for b in sorted(row, key=lambda b: b[2])) for row in rows)

@@ -38,6 +38,10 @@ from .recognition import TextRecognizer
 SCENES = 120  # rendered calibration pictures
 RECEIPTS = 100  # SROIE training receipts, when present
 REC_INPUTS = 300  # recogniser batches used for calibration
+# Detector inputs are cut to at most this many rows: a receipt 960 pixels wide can be 2560
+# tall, and NNCF's memory grows with the input (12 GB for whole receipts). The network is
+# convolutional, so a window at the same scale shows the same activation ranges.
+DET_ROWS = 960
 SEED = 2024
 # Sign and receipt vocabulary for the rendered scenes, one word per space.
 WORDS = (
@@ -101,7 +105,8 @@ def calibration_inputs(
     for image in images:
         tensor, scale = detector.preprocess(image)
         if task == "det":
-            inputs.append(tensor)
+            top = max(0, (tensor.shape[2] - DET_ROWS) // 2 // 32 * 32)  # the middle window
+            inputs.append(np.ascontiguousarray(tensor[:, :, top : top + DET_ROWS]))
             continue
         assert recognizer is not None
         detections = detector.postprocess(detector.infer(tensor), scale, image.shape[:2])

@@ -37,7 +37,7 @@ from .types import Page
 if TYPE_CHECKING:
     from .pipeline import OcrPipeline
 
-# Images decoded ahead of detection, and images in flight at most (bounds memory).
+# Images decoded ahead of detection, and images in the pipeline at most (bounds memory).
 PREFETCH = 3
 MAX_IN_FLIGHT = 6
 _END = object()  # marks the end of the input iterable
@@ -161,7 +161,9 @@ def run_many(
         top_up()
         while loads or order:
             in_flight = sum(slot.result is None for slot in order)
-            while loads and det_queue.is_ready() and in_flight < MAX_IN_FLIGHT:
+            # Admit while few images are in the pipeline, finished or not: a slow image at
+            # the head holds back those after it, and read-ahead must stay bounded.
+            while loads and det_queue.is_ready() and len(order) < MAX_IN_FLIGHT:
                 slot = _Slot()
                 order.append(slot)
                 try:

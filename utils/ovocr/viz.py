@@ -1,7 +1,8 @@
 """Pictures of OCR results: labelled boxes, crop galleries, probability maps, sliders.
 
 Explained in 03-text-detection (probability maps, boxes, sliders), 04-text-recognition
-(time steps) and 05-ocr-pipeline (labelled results, crop gallery). Nothing here is on the
+(time steps), 05-ocr-pipeline (labelled results, crop gallery) and 08-accuracy (ICDAR
+results: matched, missed and false boxes). Nothing here is on the
 inference path: reading text never imports this module, and matplotlib is imported only
 when a figure is made.
 
@@ -38,6 +39,23 @@ BOX_COLOR = (230, 60, 20)
 LABEL_COLOR = (255, 255, 255)
 AXIS_X = "x (column, pixels)"
 AXIS_Y = "y (row, pixels)"
+# Colours (RGB) of an ICDAR 2015 result: ground truth by outcome, predictions by kind.
+ICDAR_COLORS = {
+    "read": (0, 160, 0),
+    "misread": (255, 140, 0),
+    "missed": (220, 0, 0),
+    "do-not-care": (150, 150, 150),
+    "prediction": (30, 80, 255),
+    "false detection": (200, 0, 200),
+}
+ICDAR_LEGEND = {
+    "read": "truth, read right",
+    "misread": "truth, misread",
+    "missed": "truth, missed",
+    "do-not-care": "do-not-care (truth, or\nprediction ignored)",
+    "prediction": "prediction, matched",
+    "false detection": "prediction, false detection",
+}
 
 
 @lru_cache(maxsize=4)
@@ -308,3 +326,85 @@ def sliders(fn: Callable[..., Any], **ranges: tuple[float, float, float]) -> Any
     # Other parameters keep their defaults instead of getting automatic widgets.
     controls.update({n: widgets.fixed(v) for n, v in defaults.items() if n not in ranges})
     return widgets.interactive(fn, {"auto_display": True}, **controls)
+
+
+def _quad_and_text(word: Any) -> tuple[Any, str]:
+    return (word.quad, word.text) if hasattr(word, "quad") else (word[0], word[1])
+
+
+def draw_icdar_result(
+    image: np.ndarray,
+    pred_words: Sequence[Any],
+    gt_words: Sequence[Any],
+    result: Any,
+    font_size: int | None = None,
+    font: str | Path | None = None,
+) -> np.ndarray:
+    """Draw one image's ICDAR 2015 result: which words were read, misread, missed or false.
+
+    Ground-truth quads are drawn thick, coloured by outcome (``ICDAR_COLORS``): ``read``
+    (matched, text right), ``misread`` (matched, text wrong), ``missed`` (no prediction
+    matched) and ``do-not-care``. Predictions are drawn thin and labelled with their text:
+    ``prediction`` when matched, ``false detection`` when they count but matched nothing,
+    ``do-not-care`` when a do-not-care region made the protocol ignore them.
+
+    Args:
+        image: RGB ``uint8`` array ``HxWx3`` (left unchanged).
+        pred_words: predictions with ``.quad`` and ``.text``, or ``(quad, text)`` tuples.
+        gt_words: ground truth in the same forms; ``.dont_care`` or the text ``###`` marks
+            do-not-care regions.
+        result: ``ovocr.metrics.evaluate_icdar(pred_words, gt_words)`` of these very lists
+            (its ``matches`` and ``ignored_preds`` index into them).
+        font_size: label size in pixels (default scales with the image).
+        font: path of a TrueType font for scripts DejaVu lacks.
+
+    Returns:
+        A new RGB ``uint8`` array of the same shape.
+    """
+    outcome = {m.gt_index: "read" if m.text_ok else "misread" for m in result.matches}
+    matched_preds = {m.pred_index for m in result.matches}
+    ignored = set(result.ignored_preds)
+    width = max(3, min(image.shape[:2]) // 200)
+    for kind in ("do-not-care", "missed", "misread", "read"):
+        quads = []
+        for i, word in enumerate(gt_words):
+            quad, text = _quad_and_text(word)
+            dont_care = bool(getattr(word, "dont_care", text == "###"))
+            if kind == ("do-not-care" if dont_care else outcome.get(i, "missed")):
+                quads.append(quad)
+        image = draw_quads(image, quads, color=ICDAR_COLORS[kind], width=width)
+    for kind in ("do-not-care", "false detection", "prediction"):
+        quads, labels = [], []
+        for j, word in enumerate(pred_words):
+            quad, text = _quad_and_text(word)
+            own = "prediction" if j in matched_preds else "false detection"
+            if kind == ("do-not-care" if j in ignored else own):
+                quads.append(quad)
+                labels.append(text)
+        image = draw_quads(
+            image, quads, labels, ICDAR_COLORS[kind], max(2, width // 2), font_size, font
+        )
+    return image
+
+
+def show_icdar_result(
+    image: np.ndarray,
+    pred_words: Sequence[Any],
+    gt_words: Sequence[Any],
+    result: Any,
+    title: str,
+    figsize: tuple[float, float] = (12, 7.5),
+    font_size: int | None = None,
+) -> Any:
+    """A titled figure of ``draw_icdar_result`` with a legend of its colours."""
+    from matplotlib.patches import Patch
+
+    drawn = draw_icdar_result(image, pred_words, gt_words, result, font_size)
+    fig = show_image(drawn, title, figsize)
+    handles = [
+        Patch(facecolor=np.array(rgb) / 255, label=ICDAR_LEGEND[name])
+        for name, rgb in ICDAR_COLORS.items()
+    ]
+    fig.axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..models import models_dir
+from ..models import REGISTRY, models_dir
 from ..types import Page
 
 
@@ -25,8 +25,14 @@ def default_cache_dir() -> Path:
 
 
 def settings_key(det: str, rec: str, precision: str | None) -> str:
-    """The part of the cache key that names the OCR models and precision."""
-    return f"{det}|{rec}|{precision or 'default'}"
+    """The part of the cache key that names the OCR models, their settings and precision.
+
+    The registry settings (detector resize and thresholds, recogniser alphabet) are hashed
+    in, so pages read before a default changed are not reused after it.
+    """
+    params = {name: REGISTRY[name].params for name in (det, rec) if name in REGISTRY}
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    return f"{det}|{rec}|{precision or 'default'}|{digest.hexdigest()[:12]}"
 
 
 def page_key(image: str | os.PathLike, settings: str) -> str:
