@@ -110,6 +110,11 @@ def test_models_verify_reports_each_model_and_fails_on_a_bad_file(tmp_path, monk
     ]
     done = run("models", "verify", "ppocrv5-cls")
     assert (done.returncode, done.stdout) == (0, "ppocrv5-cls: ok\n")
+    # names after an option are names too (Python 3.11's argparse drops them otherwise)
+    done = run("models", "verify", "-q", "ppocrv5-cls")
+    assert (done.returncode, done.stdout) == (0, "ppocrv5-cls: ok\n")
+    done = run("models", "verify", "ppocrv5-cls", "--no-such-option")
+    assert done.returncode == 2 and "unrecognized arguments: --no-such-option" in done.stderr
 
 
 def test_predict_imports_nothing_it_does_not_use(image_dir, tmp_path):

@@ -291,7 +291,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # Python 3.11's argparse gives a "*" positional nothing when an option comes first
+    # (`models prepare --force NAME`): such names arrive as extras and are taken back.
+    if extra and isinstance(getattr(args, "names", None), list):
+        if any(e.startswith("-") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.names += extra
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", ImageWarning)  # every image, not the first only

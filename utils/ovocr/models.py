@@ -424,7 +424,8 @@ def prepare(
     if problem is None and not force:
         return _load_entry(spec, target)
     if target.exists():
-        say(f"{name}: cached copy is unusable ({problem}); rebuilding")
+        why = f"cached copy is unusable ({problem})" if problem else "rebuilding as asked (--force)"
+        say(f"{name}: {why}; rebuilding" if problem else f"{name}: {why}")
     if spec.source == "packaged":
         _prepare_packaged(spec, target, say)
     elif spec.source == "omz":
