@@ -1,7 +1,9 @@
 import cv2
 import numpy as np
+import pytest
 from ovocr.detection import (
     DbParams,
+    normalise,
     postprocess_boxes,
     postprocess_db,
     preprocess_db,
@@ -44,6 +46,21 @@ def test_preprocess_db_normalises_bgr_and_returns_scale():
     # channel 2 of a BGR tensor is red: (1 - 0.406) / 0.225
     assert np.isclose(tensor[0, 2].mean(), (1 - 0.406) / 0.225, atol=1e-4)
     assert scale == (100 / 32, 200 / 64)
+
+
+@pytest.mark.parametrize("channels", ["BGR", "RGB"])
+def test_normalise_lookup_equals_per_pixel_arithmetic(channels):
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, (37, 53, 3), dtype=np.uint8)
+    mean, std = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    fast = normalise(img, mean, std, channels)
+    order = img[:, :, ::-1] if channels == "BGR" else img
+    slow = ((order.astype(np.float32) / 255 - mean) / std).transpose(2, 0, 1)[None]
+    assert fast.shape == (1, 3, 37, 53) and fast.dtype == np.float32
+    np.testing.assert_allclose(fast, slow, atol=1e-5)
+    # a float image takes the arithmetic path and gives the same numbers
+    as_float = normalise(img.astype(np.float32), mean, std, channels)
+    np.testing.assert_allclose(as_float, fast, atol=1e-5)
 
 
 def test_postprocess_db_finds_rectangle_and_tilted_region():

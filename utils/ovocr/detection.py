@@ -100,23 +100,27 @@ def normalise(
     """RGB ``uint8 HxWx3`` -> ``float32 1xCxHxW`` scaled to 0..1, standardised.
 
     A ``uint8`` channel has only 256 values, so each is normalised once into a lookup
-    table that the pixels then index, straight into channel-first order: the same
-    numbers, several times faster than arithmetic on every pixel (07-performance).
+    table that the pixels then index (``cv2.LUT`` on each channel plane, straight into
+    channel-first order): the same numbers, about 10x faster than arithmetic on every
+    pixel (07-performance).
     """
-    if channels == "BGR":
-        image = image[:, :, ::-1]
     if image.dtype != np.uint8:
+        if channels == "BGR":
+            image = image[:, :, ::-1]
         x = image.astype(np.float32) * (1.0 / 255.0)
         x -= np.asarray(mean, np.float32)
         x /= np.asarray(std, np.float32)
         return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
-    table = np.repeat(np.arange(256, dtype=np.float32)[:, None], image.shape[2], axis=1)
+    planes = cv2.split(image)
+    if channels == "BGR":
+        planes = planes[::-1]
+    table = np.repeat(np.arange(256, dtype=np.float32)[:, None], len(planes), axis=1)
     table *= np.float32(1.0 / 255.0)
     table -= np.asarray(mean, np.float32)
     table /= np.asarray(std, np.float32)
-    out = np.empty((1, image.shape[2], *image.shape[:2]), np.float32)
-    for c in range(image.shape[2]):
-        np.take(table[:, c], image[:, :, c], out=out[0, c])
+    out = np.empty((1, len(planes), *image.shape[:2]), np.float32)
+    for c, plane in enumerate(planes):
+        out[0, c] = cv2.LUT(plane, np.ascontiguousarray(table[:, c]))
     return out
 
 
