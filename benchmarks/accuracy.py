@@ -470,42 +470,21 @@ def plot_summary(
     plt.close(fig)
 
 
-# Colours of the failure pictures (RGB): ground truth by outcome, predictions in blue.
-READ, MISREAD, MISSED, IGNORED, PREDICTED = (
-    (0, 170, 0),
-    (255, 140, 0),
-    (220, 0, 0),
-    (150, 150, 150),
-    (30, 80, 255),
-)
-
-
 def draw_icdar_failure(
     sample: SceneSample, record: dict[str, Any], path: Path, title: str = ""
 ) -> None:
-    """Save one image with its ground truth (green read, orange misread, red missed, grey
-    do-not-care) and the predicted words (blue, labelled with what was read)."""
+    """Save one image drawn by ``viz.show_icdar_result``: ground truth read, misread,
+    missed or do-not-care, and the predicted words labelled with what was read."""
     from ovocr import viz
     from ovocr.images import load_image
 
-    image = load_image(sample.image)
     predictions = word_items(record)
     result = evaluate_icdar(predictions, sample.words)
-    matched = {m.gt_index: m.text_ok for m in result.matches}
-    groups: dict[tuple[int, int, int], list[Any]] = {}
-    for i, word in enumerate(sample.words):
-        if word.dont_care:
-            color = IGNORED
-        else:
-            color = {True: READ, False: MISREAD}.get(matched.get(i), MISSED)  # type: ignore[arg-type]
-        groups.setdefault(color, []).append(word.quad)
-    for color, quads in groups.items():
-        image = viz.draw_quads(image, quads, color=color, width=3)
-    if predictions:
-        quads, texts = zip(*predictions)
-        image = viz.draw_quads(image, list(quads), list(texts), color=PREDICTED, width=1)
+    figure = viz.show_icdar_result(
+        load_image(sample.image), predictions, sample.words, result, title
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
-    viz.show_image(image, title, figsize=(12, 7.5)).savefig(path, dpi=80)
+    figure.savefig(path, dpi=80)
 
 
 def draw_misread_words(misread: Sequence[dict[str, Any]], path: Path, limit: int = 24) -> None:

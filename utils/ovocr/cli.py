@@ -295,12 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     # Python 3.11's argparse gives a "*" positional nothing when an option comes first
     # (`models prepare --force NAME`): such names arrive as extras and are taken back.
-    if extra and isinstance(getattr(args, "names", None), list):
-        if any(e.startswith("-") for e in extra):
-            parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        args.names += extra
-    elif extra:
+    takes_names = isinstance(getattr(args, "names", None), list)
+    if extra and (not takes_names or any(e.startswith("-") for e in extra)):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.names += extra
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("always", ImageWarning)  # every image, not the first only

@@ -262,8 +262,8 @@ def evaluate_icdar(
     Returns:
         Counts, scores and the matched pairs of this image.
     """
-    gts = [_item(w) for w in gt_words]
-    preds = [_item(w) for w in pred_words]
+    gts = [word_parts(w) for w in gt_words]
+    preds = [word_parts(w) for w in pred_words]
     gt_polys = [quad_polygon(q) for q, _, _ in gts]
     pred_polys = [quad_polygon(q) for q, _, _ in preds]
     dont_care = [gt_polys[i] for i, (_, _, dc) in enumerate(gts) if dc]
@@ -317,8 +317,11 @@ class IcdarAccumulator:
         return result
 
 
-def _item(word: Any) -> tuple[Quad, str, bool]:
-    """``(quad, text, dont_care)`` from an object with ``.quad``/``.text`` or a tuple."""
+def word_parts(word: Any) -> tuple[Quad, str, bool]:
+    """``(quad, text, dont_care)`` from an object with ``.quad``/``.text`` or a tuple.
+
+    Do-not-care is a ``dont_care`` attribute, or the text ``###``.
+    """
     quad, text = (word.quad, word.text) if hasattr(word, "quad") else word
     return as_quad(quad), text, bool(getattr(word, "dont_care", text == DONT_CARE))
 
@@ -339,8 +342,8 @@ def match_lines(
     Returns:
         ``(gt_index, pred_index)`` pairs sorted by ground-truth index.
     """
-    gt_polys = [quad_polygon(_item(w)[0]) for w in gt_lines]
-    pred_polys = [quad_polygon(_item(w)[0]) for w in pred_lines]
+    gt_polys = [quad_polygon(word_parts(w)[0]) for w in gt_lines]
+    pred_polys = [quad_polygon(word_parts(w)[0]) for w in pred_lines]
     candidates = []
     for i, g in enumerate(gt_polys):
         for j, p in enumerate(pred_polys):
@@ -418,8 +421,8 @@ def line_metrics(
     Returns:
         The page's counts; add results of several pages with ``+``.
     """
-    preds = [(q, _clean(t, ignore_case)) for q, t, _ in map(_item, pred_lines)]
-    gts = [(q, _clean(t, ignore_case)) for q, t, _ in map(_item, gt_lines)]
+    preds = [(q, _clean(t, ignore_case)) for q, t, _ in map(word_parts, pred_lines)]
+    gts = [(q, _clean(t, ignore_case)) for q, t, _ in map(word_parts, gt_lines)]
     pairs = match_lines(preds, gts, iou)
     errors = [cer(preds[j][1], gts[i][1]) for i, j in pairs]
     return LineResult(
@@ -479,7 +482,7 @@ def page_text_in_rows(lines: Iterable[Any]) -> str:
         'TOTAL 9.00\\nCASH'
     """
     boxes = []
-    for quad, text, _ in map(_item, lines):
+    for quad, text, _ in map(word_parts, lines):
         ys = [p[1] for p in quad]
         xs = [p[0] for p in quad]
         boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(xs), text))

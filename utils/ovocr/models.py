@@ -423,9 +423,10 @@ def prepare(
     problem = _verify_entry(target)
     if problem is None and not force:
         return _load_entry(spec, target)
-    if target.exists():
-        why = f"cached copy is unusable ({problem})" if problem else "rebuilding as asked (--force)"
-        say(f"{name}: {why}; rebuilding" if problem else f"{name}: {why}")
+    if problem is None:
+        say(f"{name}: rebuilding as asked (--force)")
+    elif target.exists():
+        say(f"{name}: cached copy is unusable ({problem}); rebuilding")
     if spec.source == "packaged":
         _prepare_packaged(spec, target, say)
     elif spec.source == "omz":

@@ -328,10 +328,6 @@ def sliders(fn: Callable[..., Any], **ranges: tuple[float, float, float]) -> Any
     return widgets.interactive(fn, {"auto_display": True}, **controls)
 
 
-def _quad_and_text(word: Any) -> tuple[Any, str]:
-    return (word.quad, word.text) if hasattr(word, "quad") else (word[0], word[1])
-
-
 def draw_icdar_result(
     image: np.ndarray,
     pred_words: Sequence[Any],
@@ -361,6 +357,8 @@ def draw_icdar_result(
     Returns:
         A new RGB ``uint8`` array of the same shape.
     """
+    from .metrics import word_parts  # the scorer's own reading of words and do-not-care
+
     outcome = {m.gt_index: "read" if m.text_ok else "misread" for m in result.matches}
     matched_preds = {m.pred_index for m in result.matches}
     ignored = set(result.ignored_preds)
@@ -368,15 +366,14 @@ def draw_icdar_result(
     for kind in ("do-not-care", "missed", "misread", "read"):
         quads = []
         for i, word in enumerate(gt_words):
-            quad, text = _quad_and_text(word)
-            dont_care = bool(getattr(word, "dont_care", text == "###"))
+            quad, _, dont_care = word_parts(word)
             if kind == ("do-not-care" if dont_care else outcome.get(i, "missed")):
                 quads.append(quad)
         image = draw_quads(image, quads, color=ICDAR_COLORS[kind], width=width)
     for kind in ("do-not-care", "false detection", "prediction"):
         quads, labels = [], []
         for j, word in enumerate(pred_words):
-            quad, text = _quad_and_text(word)
+            quad, text, _ = word_parts(word)
             own = "prediction" if j in matched_preds else "false detection"
             if kind == ("do-not-care" if j in ignored else own):
                 quads.append(quad)
