@@ -5,12 +5,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+# The Open Model Zoo tools (deprecated, openvino-dev 2024.6) in their own environment.
+OMZ_VENV := .venv-omz
+OMZ_STAMP := $(OMZ_VENV)/.installed
+SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13
 # Debian packages the suite uses: fonts for Unicode labels in figures, Chromium for the
 # real-browser test of the notebooks (tests/browser; Playwright drives it, never downloads one).
 APT_PACKAGES ?= fonts-dejavu-core chromium
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
-.PHONY: setup venv apt models models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
+
+.PHONY: setup check-python venv omz-tools apt models models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
 
 help:
 	@echo "make lab    - set everything up, then open the notebooks in JupyterLab"
@@ -18,16 +23,36 @@ help:
 	@echo "make bench  - speed and accuracy benchmarks (benchmarks/), peers included"
 	@echo "make notebooks - re-execute the notebooks in place (stored outputs)"
 
-setup: venv apt models
+setup: venv omz-tools apt models
+
+# One clear line instead of a failed install on a Python the lock does not cover.
+check-python:
+	@v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || { \
+		echo "error: '$(PYTHON)' not found; install Python $(firstword $(SUPPORTED_PYTHONS))-$(lastword $(SUPPORTED_PYTHONS)) and run e.g. make lab PYTHON=python3.12"; exit 1; }; \
+	case " $(SUPPORTED_PYTHONS) " in *" $$v "*) ;; *) \
+		echo "error: Python $$v is not supported (supported: $(SUPPORTED_PYTHONS)); pick one, e.g. make lab PYTHON=python3.12"; exit 1;; esac
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml | check-python
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	$(PY) -m pip check
 	touch $(STAMP)
+
+# The Open Model Zoo tools need openvino-dev 2024.6, which supports Python 3.8-3.12 only: on a
+# newer Python this prints how to get them and the suite uses its offline fallback.
+omz-tools: $(OMZ_STAMP)
+
+$(OMZ_STAMP): requirements-omz.txt | check-python
+	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info >= (3, 13))'; then \
+		echo "note: the Open Model Zoo tools need Python 3.10-3.12 (make omz-tools PYTHON=python3.12); notebook 01 shows the fallback"; \
+	else \
+		(test -d $(OMZ_VENV) || $(PYTHON) -m venv $(OMZ_VENV)) && \
+		$(OMZ_VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-omz.txt && \
+		touch $(OMZ_STAMP); \
+	fi
 
 apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -91,13 +116,17 @@ peers: $(foreach p,$(PEERS),.venv-peers/$(p)/.installed)
 	.venv-peers/$*/bin/python -m pip install --disable-pip-version-check -q -r $<
 	touch $@
 
-# Re-freeze requirements.txt from requirements.in in a clean venv.
+# Re-resolve the locks: one universal lock per environment, valid on Python 3.10-3.13, that
+# plain pip installs (uv is used only to resolve, from a throw-away venv).
+UV_VERSION := 0.13.9
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install -q -r requirements.in
-	(echo "# Frozen from requirements.in on Python 3.11 (make lock). Edit requirements.in, not this file."; \
-	 .lock-venv/bin/pip freeze) > requirements.txt
+	.lock-venv/bin/pip install -q uv==$(UV_VERSION)
+	(echo "# Universal lock for Python 3.10-3.13 (make lock, uv pip compile --universal). Edit requirements.in, not this file."; \
+	 .lock-venv/bin/uv pip compile requirements.in --universal --python-version 3.10 -q --no-header --no-annotate) > requirements.txt
+	(echo "# Lock of the Open Model Zoo tools' environment, .venv-omz (make lock). Edit requirements-omz.in."; \
+	 .lock-venv/bin/uv pip compile requirements-omz.in --universal --python-version 3.10 -q --no-header --no-annotate) > requirements-omz.txt
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(OMZ_VENV) .pytest_cache .ruff_cache
