@@ -1,0 +1,156 @@
+"""``ovocr fields``: read the fields of custom regions, or train the region model.
+
+``ovocr fields [read] --model DIR IMAGE... [-o OUT.jsonl]`` writes one JSON object per image:
+    ``{"image", "fields": {concept: value}, "regions": [{"concept", "box": {"top_row",
+    "left_col", "bottom_row", "right_col"}, "score", "text"}]}`` plus ``"errors":
+    {concept: message}`` when a region's crop could not be read (also printed as
+    ``ovocr: <image>: <message>``; such an image still counts as read).
+``ovocr fields train --data DIR --out DIR`` trains a model from a folder in the SROIE
+    layout (``boxes/``, ``images/``, ``keys/``) or holding an ``annotations.json`` written
+    by ``ovocr.regions.annotations.save_annotations``.
+
+Explained in 06-custom-text-regions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import ImageError
+from .common import (
+    EXIT_FATAL,
+    EXIT_INPUT,
+    EXIT_OK,
+    add_output_options,
+    add_runtime_options,
+    error,
+    expand,
+    output,
+    progress,
+    say,
+)
+
+READ, TRAIN = "read", "train"
+
+
+def add_parser(sub: Any) -> None:
+    """Add ``fields read`` and ``fields train`` to the ``ovocr`` sub-command parsers.
+
+    ``read`` is the default: ``ovocr fields --model DIR IMAGE`` means ``fields read ...``
+    (see ``default_command``).
+    """
+    fields = sub.add_parser(
+        "fields",
+        help="read custom text regions (fields) with a trained model, or train one",
+        description=__doc__.split("\n\n")[0],
+    )
+    actions = fields.add_subparsers(dest="fields_command", required=True)
+
+    read = actions.add_parser(READ, help="read fields of images (the default)")
+    read.add_argument("paths", nargs="*", help="images or folders")
+    read.add_argument("--model", help="region model folder (from `ovocr fields train`)")
+    add_runtime_options(read, cache_help="OpenVINO model cache folder")
+    add_output_options(read)
+    read.set_defaults(func=cmd_read)
+
+    train = actions.add_parser(TRAIN, help="train a region model")
+    train.add_argument("--data", help="folder in the SROIE layout or with annotations.json")
+    train.add_argument("--out", help="folder to write the model into")
+    train.add_argument("--limit", type=int, default=None, help="use the first N images")
+    train.add_argument("--method", choices=["trees", "softmax"], default="trees")
+    train.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        metavar="CONCEPT=KIND",
+        help="value kind of a concept (text, name, date, amount); repeatable",
+    )
+    train.add_argument("--page-cache", default=None, help="OCR page cache folder")
+    add_runtime_options(train, cache_help="OpenVINO model cache folder")
+    train.add_argument("-q", "--quiet", action="store_true", help="no progress or status")
+    train.set_defaults(func=cmd_train)
+
+
+def default_command(argv: list[str]) -> list[str]:
+    """``fields ARGS`` -> ``fields read ARGS`` unless ARGS names an action or asks for help."""
+    if argv[:1] == ["fields"] and (argv[1:2] or [""])[0] not in (READ, TRAIN, "-h", "--help"):
+        return ["fields", READ, *argv[1:]]
+    return argv
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from ..regions.fields import load_field_reader
+
+    if not args.model or not args.paths:
+        error("usage: ovocr fields --model DIR IMAGE... (or: ovocr fields train ...)")
+        return EXIT_FATAL
+    images, failures = expand(args.paths)
+    reader = load_field_reader(
+        args.model, args.device, args.precision, args.cache_dir, progress=say(args.quiet)
+    )
+    with output(args.output) as out:
+        for path in progress(images, args.quiet, "img"):
+            try:
+                result = reader(path)
+            except ImageError as exc:
+                error(str(exc))
+                failures += 1
+                continue
+            for message in result.errors.values():
+                error(f"{path}: {message}")
+            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+            out.flush()
+    return EXIT_INPUT if failures else EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ..models import DEFAULT_DET, DEFAULT_REC
+    from ..pipeline import load_pipeline
+    from ..regions.cache import cached_pages, settings_key
+    from ..regions.train import load_training_data, train_model
+
+    if not args.data or not args.out:
+        error("usage: ovocr fields train --data DIR --out DIR (no image paths)")
+        return EXIT_FATAL
+    kinds = {}
+    for item in args.kind:
+        concept, sep, kind = item.partition("=")
+        if not sep:
+            error(f"--kind {item!r}: expected CONCEPT=KIND")
+            return EXIT_FATAL
+        kinds[concept] = kind
+    status = say(args.quiet)
+    start = time.perf_counter()
+    annotations, default_kinds = load_training_data(Path(args.data), args.limit)
+    ocr = load_pipeline(
+        device=args.device, precision=args.precision, cache_dir=args.cache_dir, progress=status
+    )
+    settings = {"det": DEFAULT_DET, "rec": DEFAULT_REC}
+    key = settings_key(DEFAULT_DET, DEFAULT_REC, args.precision)
+
+    def tick(done: int, total: int) -> None:
+        if status and (done % 10 == 0 or done == total):
+            status(f"read {done}/{total} training images")
+
+    pages = cached_pages([a.image for a in annotations], ocr, key, args.page_cache, tick)
+    try:
+        model = train_model(
+            annotations, pages, {**default_kinds, **kinds}, args.method, settings, status
+        )
+    except ValueError as exc:
+        error(f"{args.data}: {exc}")
+        return EXIT_FATAL
+    model.info["train_seconds"] = round(time.perf_counter() - start, 1)
+    folder = model.save(args.out)
+    concepts = ", ".join(f"{c.name} ({c.kind})" for c in model.concepts)
+    print(
+        f"trained on {len(pages)} images in {model.info['train_seconds']} s: {concepts}"
+        f" -> {folder}",
+        file=sys.stdout,
+    )
+    return EXIT_OK
