@@ -40,6 +40,22 @@ def test_label_tag_sits_above_the_quad_or_inside_at_the_top_edge():
     assert (inside[4:30, 40:100] != 255).any(), "without room the tag goes inside the box"
 
 
+def test_labels_of_neighbouring_quads_never_cover_each_other():
+    # Two small boxes one above the other (the door sign of the tutorial photo): the
+    # second tag would sit on the first, so it moves below its own box.
+    pair = np.array(
+        [[[40, 50], [90, 50], [90, 58], [40, 58]], [[42, 56], [92, 56], [92, 64], [42, 64]]]
+    )
+    tags: list[tuple[float, float, float, float]] = []
+    for quad in pair:
+        points = [(float(x), float(y)) for x, y in quad]
+        x, y = viz._free_spot(points, 30, 12, 2, (240, 120), tags)
+        tags.append((x, y, x + 30, y + 12))
+    (a0, b0, c0, d0), (a1, b1, c1, d1) = tags
+    assert c1 <= a0 or a1 >= c0 or d1 <= b0 or b1 >= d0, tags
+    assert tags[0][3] <= 50 and tags[1][1] >= 64, "first above its box, second below its box"
+
+
 def test_draw_quads_accepts_no_boxes_and_rejects_bad_input():
     assert np.array_equal(viz.draw_quads(blank(), []), blank())
     with pytest.raises(ValueError, match=r"\[N, 4, 2\]"):

@@ -109,8 +109,9 @@ def draw_quads(
 ) -> np.ndarray:
     """Draw quadrilaterals, each with an optional text label, on a copy of an RGB image.
 
-    A label sits on a filled tag just above its quad's first (top-left) corner, or just
-    inside the quad when there is no room above.
+    A label sits on a filled tag just above its quad's first (top-left) corner; when there
+    is no room there, or the spot would cover an earlier label, below the quad, then inside
+    it, so that labels never hide each other.
 
     Args:
         image: RGB ``uint8`` array ``HxWx3`` (left unchanged).
@@ -134,6 +135,7 @@ def draw_quads(
     short_side = min(canvas.size)
     width = width or max(2, short_side // 250)
     typeface = unicode_font(font_size or max(12, short_side // 36), font=font)
+    tags: list[tuple[float, float, float, float]] = []  # label tags drawn so far
     for i, quad in enumerate(boxes):
         points = [(float(x), float(y)) for x, y in quad]
         draw.polygon(points, outline=color, width=width)
@@ -141,12 +143,42 @@ def draw_quads(
             continue
         left, top, right, bottom = draw.textbbox((0, 0), labels[i], font=typeface)
         pad = max(2, (bottom - top) // 5)
-        tag_h = bottom - top + 2 * pad
-        x, y = points[0]
-        y = y - tag_h if y - tag_h >= 0 else y + width
-        draw.rectangle((x, y, x + right - left + 2 * pad, y + tag_h), fill=color)
+        tag_w, tag_h = right - left + 2 * pad, bottom - top + 2 * pad
+        x, y = _free_spot(points, tag_w, tag_h, width, canvas.size, tags)
+        tags.append((x, y, x + tag_w, y + tag_h))
+        draw.rectangle(tags[-1], fill=color)
         draw.text((x + pad - left, y + pad - top), labels[i], fill=LABEL_COLOR, font=typeface)
     return np.asarray(canvas)
+
+
+def _free_spot(
+    points: list[tuple[float, float]],
+    tag_w: float,
+    tag_h: float,
+    width: int,
+    size: tuple[int, int],
+    tags: list[tuple[float, float, float, float]],
+) -> tuple[float, float]:
+    """Top-left corner for a label tag that hides no earlier tag: above the quad's first
+    corner, else below its last corner, else inside; failing all, stacked upwards or down."""
+    (x0, y0), (x3, _) = points[0], points[3]
+    bottom = max(y for _, y in points)
+    spots = [(x0, y0 - tag_h), (x3, bottom + width), (x0, y0 + width)]
+
+    def free(x: float, y: float) -> bool:
+        inside = y >= 0 and y + tag_h <= size[1]
+        return inside and all(
+            x + tag_w <= a or x >= c or y + tag_h <= b or y >= d for a, b, c, d in tags
+        )
+
+    for x, y in spots:
+        if free(x, y):
+            return x, y
+    x, y = x0, max(0.0, y0 - tag_h)
+    step = -tag_h if y0 >= size[1] / 2 else tag_h
+    while not free(x, y) and 0 <= y + step <= size[1] - tag_h:
+        y += step
+    return x, y
 
 
 def draw_page(
