@@ -58,13 +58,32 @@ def rnb_photo(shared_data: Path) -> Path:
     return path
 
 
+def missing_models(reason: str) -> None:
+    """Skip with ``reason``; under ``CI`` (where ``make models`` ran) fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: prepared models are required)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
-def pipeline():
+def requires_models() -> dict:
+    """The prepared default models, ``{"det": ..., "rec": ..., "cls": ...}``.
+
+    The one gate of every test that needs models: it never prepares (downloads) one. A
+    missing model skips the test with the reason printed, or fails it when ``CI`` is set.
+    """
+    from ovocr import models
+
+    names = {"det": models.DEFAULT_DET, "rec": models.DEFAULT_REC, "cls": models.DEFAULT_CLS}
+    missing = [name for name in names.values() if not models.is_prepared(name)]
+    if missing:
+        missing_models(f"default models not prepared: {', '.join(missing)}; run `make models`")
+    return {task: models.get_model(name, task) for task, name in names.items()}
+
+
+@pytest.fixture(scope="session")
+def pipeline(requires_models):
     """The default pipeline, f32 so that recognised text is the same on every CPU."""
     import ovocr
-    from ovocr.errors import ModelError
 
-    try:
-        return ovocr.load_pipeline(device="CPU", precision="f32")
-    except ModelError as exc:
-        pytest.skip(f"default models unavailable ({exc}); run `make models`")
+    return ovocr.load_pipeline(device="CPU", precision="f32")

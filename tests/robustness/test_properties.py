@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from ovocr.detection import DbParams, Detections, postprocess_boxes, postprocess_db
 from ovocr.geometry import clip_quad, crop_quad, order_quad
-from ovocr.recognition import Reading, ctc_greedy_decode, eos_decode, make_batches
+from ovocr.recognition import Reading, bucket_width, ctc_greedy_decode, eos_decode, plan_batches
 
 CI = settings(max_examples=200, deadline=None, database=None, derandomize=True)
 WITH_MODEL = settings(max_examples=15, deadline=None, database=None, derandomize=True)
@@ -186,10 +186,11 @@ def test_eos_decode_stops_at_the_end_symbol(case):
 @given(st.lists(st.integers(1, 4000), max_size=60), st.integers(1, 16))
 @example([], 8)
 def test_batches_partition_the_crops_by_width(widths, batch_size):
-    batches = make_batches(widths, batch_size)
-    assert sorted(i for b in batches for i in b) == list(range(len(widths)))
-    assert all(1 <= len(b) <= batch_size for b in batches)
-    flat = [widths[i] for b in batches for i in b]
+    batches = plan_batches(widths, batch_size)
+    assert sorted(i for _, b in batches for i in b) == list(range(len(widths)))
+    assert all(1 <= len(b) <= batch_size for _, b in batches)
+    assert all(bucket_width(widths[i]) == padded for padded, b in batches for i in b)
+    flat = [widths[i] for _, b in batches for i in b]
     assert flat == sorted(flat)
 
 

@@ -2,7 +2,10 @@ import cv2
 import numpy as np
 import pytest
 from ovocr.detection import (
-    DbParams,
+    DETECTORS,
+    BoxDetector,
+    DbDetector,
+    TextDetector,
     normalise,
     postprocess_boxes,
     postprocess_db,
@@ -10,6 +13,8 @@ from ovocr.detection import (
     resize_shape,
     unclip,
 )
+from ovocr.errors import ModelError
+from ovocr.settings import DbParams, SettingsError
 
 
 def test_resize_shape_is_multiple_of_32_and_respects_limits():
@@ -97,3 +102,24 @@ def test_postprocess_boxes_scales_and_filters():
     det = postprocess_boxes(raw, (0.5, 2.0), (100, 400), score_thresh=0.3)
     assert len(det) == 1
     np.testing.assert_allclose(det.quads[0], [[20, 10], [220, 10], [220, 20], [20, 20]])
+
+
+class FakeModel:
+    """Enough of a PreparedModel to build a stage class; compiling is never reached."""
+
+    def __init__(self, family, **params):
+        self.spec = type("Spec", (), {"family": family, "params": params})()
+        self.path = f"fake-{family}.xml"
+
+
+def test_each_family_has_its_class_and_settings_are_checked_before_compiling():
+    assert dict(DETECTORS) == {"db": DbDetector, "boxes": BoxDetector}
+    assert isinstance(TextDetector.__new__(TextDetector, FakeModel("boxes")), BoxDetector)
+    with pytest.raises(SettingsError, match="unknown detector setting 'box_thres'; did you mean"):
+        TextDetector(FakeModel("db", thresh=0.2), box_thres=0.9)
+    with pytest.raises(SettingsError, match="box_thresh='high': expected a number"):
+        TextDetector(FakeModel("db"), box_thresh="high")
+    with pytest.raises(SettingsError, match="unknown box detector setting 'box_thresh'"):
+        TextDetector(FakeModel("boxes", size=(704, 704)), box_thresh=0.5)
+    with pytest.raises(ModelError, match="no detector for model family 'yolo'"):
+        TextDetector(FakeModel("yolo"))

@@ -1,6 +1,15 @@
 import numpy as np
 import pytest
-from ovocr.recognition import ctc_greedy_decode, eos_decode, make_batches, resize_normalise
+from ovocr.recognition import (
+    RECOGNIZERS,
+    EosRecognizer,
+    TextRecognizer,
+    TimeMajorCtcRecognizer,
+    ctc_greedy_decode,
+    eos_decode,
+    resize_normalise,
+)
+from ovocr.settings import RecParams, SettingsError
 
 CHARSET = ["<blank>", "b", "u", "i", "l", "d", "n", "g"]
 
@@ -31,15 +40,9 @@ def test_eos_decode_stops_at_end_symbol():
     assert eos_decode(probs_for([1, 2, 0, 3]), CHARSET)[0] == "bu"
 
 
-def test_make_batches_groups_similar_widths():
-    widths = [300, 20, 310, 25, 900]
-    assert make_batches(widths, 2) == [[1, 3], [0, 2], [4]]
-    assert make_batches([], 4) == []
-
-
 def test_resize_normalise_pads_with_zeros_to_width():
     crop = np.full((24, 40, 3), 255, np.uint8)
-    params = {"channels": "BGR", "mean": (0.5,) * 3, "std": (0.5,) * 3}
+    params = RecParams(channels="BGR", mean=(0.5,) * 3, std=(0.5,) * 3)
     x = resize_normalise(crop, 48, 80, params, pad_to=320)
     assert x.shape == (3, 48, 320)
     assert np.allclose(x[:, :, :80], 1.0) and np.allclose(x[:, :, 80:], 0.0)
@@ -71,43 +74,31 @@ def test_plan_batches_groups_by_padded_width_in_power_of_two_batches():
     assert plan_batches([], 8) == []
 
 
-@pytest.fixture(scope="module")
-def recognizer():
-    from ovocr.devices import CompileOptions
+class FakeModel:
+    """Enough of a PreparedModel to build a stage class; compiling is never reached."""
+
+    def __init__(self, family, **params):
+        self.spec = type("Spec", (), {"family": family, "params": params})()
+        self.path = f"fake-{family}.xml"
+        self.charset = ("<blank>", "a", " ")
+
+
+def test_each_family_has_its_class_and_settings_are_checked_before_compiling():
+    assert set(RECOGNIZERS) == {"ctc", "ctc_tbc", "fc_eos"}
+    with pytest.raises(SettingsError, match="did you mean 'alphabet'"):
+        TextRecognizer(FakeModel("fc_eos"), alphabett="english")
+    with pytest.raises(SettingsError, match="batch_size=0: must be at least 1"):
+        TextRecognizer(FakeModel("ctc"), batch_size=0)
+    assert isinstance(TextRecognizer.__new__(TextRecognizer, FakeModel("fc_eos")), EosRecognizer)
     from ovocr.errors import ModelError
-    from ovocr.models import DEFAULT_REC, get_model
-    from ovocr.recognition import TextRecognizer
 
-    try:
-        model = get_model(DEFAULT_REC)
-    except ModelError as exc:
-        pytest.skip(f"default recogniser unavailable ({exc}); run `make models`")
-    return TextRecognizer(model, CompileOptions("CPU", precision="f32", cache_dir=None))
+    with pytest.raises(ModelError, match="no recogniser for model family 'seq2seq'"):
+        TextRecognizer(FakeModel("seq2seq"))
 
 
-def test_a_crop_reads_the_same_alone_or_in_a_batch(recognizer):
-    from conftest import render_text
-
-    crops = [render_text([w], size=32, margin=8) for w in ("OpenVINO", "OCR", "2024", "fast")]
-    alone = [recognizer([c])[0] for c in crops]
-    together = recognizer(crops)
-    assert [r.text for r in together] == ["OpenVINO", "OCR", "2024", "fast"]
-    assert [r.text for r in alone] == [r.text for r in together]
-    assert [r.positions for r in alone] == [r.positions for r in together]
-
-
-def test_plan_and_tensor_pad_each_crop_to_its_bucket(recognizer):
-    from ovocr.recognition import bucket_width
-
-    crops = [np.full((48, w, 3), 255, np.uint8) for w in (40, 100, 500)]
-    crops.append(np.zeros((1, 50, 3), np.uint8))  # too thin to read
-    plan = recognizer.plan(crops)
-    assert sorted(i for b in plan for i in b.indices) == [0, 1, 2]
-    for batch in plan:
-        tensor = recognizer.tensor(crops, batch)
-        assert tensor.shape == (len(batch.indices), 3, 48, batch.padded)
-        for row, width in enumerate(batch.widths):
-            assert batch.padded == bucket_width(width, recognizer.min_width)
-            assert np.allclose(tensor[row, :, :, :width], 1.0)  # white, normalised
-            assert not tensor[row, :, :, width:].any()  # zero padding after it
-    assert recognizer(crops)[3].text == ""
+def test_time_major_scores_become_batch_major_probabilities():
+    raw = np.random.default_rng(0).normal(size=(5, 2, 3)).astype(np.float32)  # [T, N, C]
+    probs = TimeMajorCtcRecognizer.probabilities(None, raw)
+    assert probs.shape == (2, 5, 3)
+    np.testing.assert_allclose(probs.sum(axis=2), 1.0, rtol=1e-6)
+    assert (probs.argmax(axis=2) == raw.transpose(1, 0, 2).argmax(axis=2)).all()

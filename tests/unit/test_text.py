@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import render_text
 from ovocr.recognition import Reading, ctc_greedy_decode
 from ovocr.text import (
     TextRules,
@@ -83,16 +82,21 @@ def test_normalize_text_keeps_one_time_step_per_character():
 def test_text_rules_latin_mask_replaces_a_cjk_guess_by_the_best_latin_class():
     p = probs_for([{A: 0.3, CJK: 0.6}, {}, {B: 0.9}])
     assert TextRules(CHARSET)(p, ctc_greedy_decode)[0] == "本b"
-    text, confidence, steps = TextRules(CHARSET, alphabet="latin")(p, ctc_greedy_decode)
+    text, confidence, steps, chars = TextRules(CHARSET, alphabet="latin")(p, ctc_greedy_decode)
     assert text == "ab" and steps.tolist() == [0, 2]
     assert confidence == pytest.approx((0.3 + 0.9) / 2)
+    assert chars.tolist() == pytest.approx([0.3, 0.9])  # each character's own probability
 
 
 def test_text_rules_combine_spaces_and_normalisation():
     p = probs_for([{A: 0.9}, {SPACE: 0.1}, {COMMA: 0.9}, {}, {SPACE: 0.5}, {}, {B: 0.9}])
-    text, _, steps = TextRules(CHARSET)(p, ctc_greedy_decode)
+    text, confidence, steps, chars = TextRules(CHARSET)(p, ctc_greedy_decode)
     assert text == "a, b"
-    assert len(steps) == len(text)
+    assert len(steps) == len(chars) == len(text)
+    # the recovered space gets the space class's probability, and does not count in the
+    # line's confidence (the mean of what the decoder emitted)
+    assert chars.tolist() == pytest.approx([0.9, 0.9, 0.5, 0.9])
+    assert confidence == pytest.approx(0.9)
     off = TextRules(CHARSET, space_threshold=None, normalize=False)(p, ctc_greedy_decode)
     assert off[0] == "a，b"
 
@@ -145,7 +149,7 @@ def test_stray_characters_means_a_few_foreign_characters_among_english_ones():
 
 def test_text_rules_auto_rereads_mostly_english_lines_and_keeps_chinese_lines():
     p = probs_for([{A: 0.9}, {}, {A: 0.3, CJK: 0.6}, {}, {B: 0.9}])
-    text, _, steps = TextRules(CHARSET, alphabet="auto")(p, ctc_greedy_decode)
+    text, _, steps, _ = TextRules(CHARSET, alphabet="auto")(p, ctc_greedy_decode)
     assert text == "aab" and steps.tolist() == [0, 2, 4]
     chinese = probs_for([{CJK: 0.9}, {}, {A: 0.3, CJK: 0.6}])
     assert TextRules(CHARSET, alphabet="auto")(chinese, ctc_greedy_decode)[0] == "本本"
@@ -160,10 +164,3 @@ def test_read_upright_ignores_turned_readings_of_a_single_character():
 
     tall = np.zeros((50, 10, 3), np.uint8)
     assert read_upright(read, [tall])[0].text == "I"
-
-
-def test_turned_word_crops_are_read_upright(pipeline):
-    word = render_text(["OPENVINO"], size=40, margin=8)
-    for turn in (1, -1):
-        crop = np.ascontiguousarray(np.rot90(word, turn))
-        assert pipeline.read_crops([crop])[0].text == "OPENVINO"

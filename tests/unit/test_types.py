@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from ovocr.types import Line, Page, Word, as_quad
+from ovocr.types import PAGE_SCHEMA, Line, Page, Word, as_quad
 
 QUAD = ((10, 5), (50, 5), (50, 20), (10, 20))
 
@@ -17,6 +17,34 @@ def test_page_round_trips_through_json():
     again = Page.from_dict(json.loads(json.dumps(page.to_dict())))
     assert again == page
     assert again.text == "a b c"
+
+
+def test_page_json_has_a_schema_and_writes_each_word_once():
+    line = Line((Word("a", 0.5, QUAD), Word("b", 0.25, QUAD)), QUAD)
+    page = Page(100, 40, (line, Line((Word("c", 1.0, QUAD),)), Line(())), rows=((0, 1), (2,)))
+    data = page.to_dict()
+    assert data["schema"] == PAGE_SCHEMA == 2
+    # the CLI contract: image size, flat words with text/confidence/quad, page text
+    assert [(w["text"], w["line"]) for w in data["words"]] == [("a", 0), ("b", 0), ("c", 1)]
+    assert set(data["words"][0]) == {"text", "confidence", "quad", "line"}
+    assert data["text"] == "a b c" and (data["width"], data["height"]) == (100, 40)
+    assert data["lines"] == [{"quad": [list(p) for p in QUAD]}, {"quad": None}, {"quad": None}]
+    assert "words" not in json.dumps(data["lines"])
+    assert Page.from_dict(json.loads(json.dumps(data))) == page  # the empty line survives
+
+
+def test_page_reads_the_schema_1_layout_of_older_files():
+    old = {
+        "width": 100,
+        "height": 40,
+        "words": [{"text": "a", "confidence": 0.5, "quad": QUAD}],
+        "text": "a",
+        "lines": [{"text": "a", "words": [{"text": "a", "confidence": 0.5, "quad": QUAD}]}],
+        "rows": [],
+    }
+    assert Page.from_dict(old) == Page(100, 40, (Line((Word("a", 0.5, QUAD),)),))
+    with pytest.raises(ValueError, match="page schema 3 is newer"):
+        Page.from_dict({**old, "schema": 3})
 
 
 def test_page_text_puts_rows_on_lines_and_skips_empty():

@@ -11,6 +11,7 @@ The helper package of the OCR tutorial suite. Start with ``load_pipeline``::
 from .errors import DeviceError, ImageError, ModelError, OfflineError, OvocrError
 from .images import load_image
 from .pipeline import OcrPipeline, load_pipeline
+from .settings import SettingsError
 from .types import Line, Page, Word
 
 __version__ = "0.1.0"
@@ -24,6 +25,7 @@ __all__ = [
     "OfflineError",
     "OvocrError",
     "Page",
+    "SettingsError",
     "Word",
     "load_image",
     "load_pipeline",

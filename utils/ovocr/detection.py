@@ -8,60 +8,24 @@ Three steps kept apart (explained in 03-text-detection):
    ``postprocess_boxes`` (Open Model Zoo ``[N, 5]`` box list): raw output in, quads out.
 
 Pre- and post-processing are plain NumPy/OpenCV functions, testable without a model.
+``TextDetector`` joins the three for one model; each model family has its own class
+(``DbDetector``, ``BoxDetector``) with its own typed settings (``ovocr.settings``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 import pyclipper
 
 from .devices import CompileOptions, compile_model
+from .errors import ModelError
 from .geometry import clip_quad, order_quad
 from .models import PreparedModel
-
-
-@dataclass(frozen=True)
-class DbParams:
-    """Settings of DB (differentiable binarisation) detection.
-
-    Attributes:
-        limit_side_len: target side length for resizing.
-        limit_type: ``max`` shrinks the longer side to at most ``limit_side_len``;
-            ``min`` grows the shorter side to at least ``limit_side_len`` (and never
-            shrinks: small scene text needs every pixel); ``width`` scales the width to
-            ``limit_side_len``, up or down (lines run across the width: 08-accuracy).
-        max_side_len: the longer side is never resized beyond this (memory and time).
-        max_upscale: an image is never enlarged more than this factor: enlarging adds no
-            detail, and text that grows too large is as hard for DB as text too small
-            (a 40-pixel crop of one field must not become a 960-pixel image).
-        thresh: a pixel is text when its probability exceeds this.
-        box_thresh: a region is kept when its mean probability exceeds this.
-        unclip_ratio: how far to grow the shrunk text kernel back to the text's size.
-        min_size: regions whose shorter side is smaller (in map pixels) are dropped.
-        max_candidates: at most this many contours are examined.
-    """
-
-    limit_side_len: int = 960
-    limit_type: str = "max"
-    max_side_len: int = 2560
-    max_upscale: float = 2.0
-    thresh: float = 0.3
-    box_thresh: float = 0.6
-    unclip_ratio: float = 1.5
-    min_size: float = 3.0
-    max_candidates: int = 3000
-    mean: tuple[float, ...] = (0.485, 0.456, 0.406)
-    std: tuple[float, ...] = (0.229, 0.224, 0.225)
-    channels: str = "BGR"
-
-    @classmethod
-    def from_dict(cls, params: dict[str, Any]) -> DbParams:
-        known = {k: v for k, v in params.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+from .settings import BoxParams, DbParams, StageSettings
 
 
 @dataclass(frozen=True)
@@ -242,7 +206,18 @@ def postprocess_boxes(
 
 
 class TextDetector:
-    """A compiled detector with its pre- and post-processing.
+    """A compiled detector with its pre- and post-processing; one subclass per family.
+
+    ``TextDetector(model)`` builds the class of the model's family (``DbDetector`` or
+    ``BoxDetector``, see ``DETECTORS``). The three steps are public so that the many-image
+    path (``ovocr.throughput``) runs them on asynchronous requests: ``preprocess``,
+    ``output`` (read a finished request) and ``postprocess``.
+
+    Args:
+        model: a prepared detection model (``get_model("ppocrv6-small-det")``).
+        options: device and compile settings.
+        **overrides: settings that replace the model's defaults (``settings``); an
+            unknown name or a bad value raises ``SettingsError``.
 
     Example:
         >>> det = TextDetector(get_model("ppocrv6-small-det"))  # doctest: +SKIP
@@ -250,35 +225,88 @@ class TextDetector:
         (12, 4, 2)
     """
 
+    Settings: ClassVar[type[StageSettings]]
+
+    def __new__(cls, model: PreparedModel, *args: Any, **kwargs: Any) -> TextDetector:
+        if cls is TextDetector:
+            family = model.spec.family
+            if family not in DETECTORS:
+                raise ModelError(f"{model.path}: no detector for model family {family!r}")
+            cls = DETECTORS[family]
+        return super().__new__(cls)
+
     def __init__(
         self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
         self.model = model
-        self.family = model.spec.family
+        self.settings: Any = self.Settings.from_dict(model.spec.params, overrides)
         self.compiled = compile_model(model.path, options)
         self.request = self.compiled.create_infer_request()
-        self.params = {**model.spec.params, **overrides}
-        self.db = DbParams.from_dict(self.params) if self.family == "db" else None
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-        if self.db is not None:
-            return preprocess_db(image, self.db)
-        return preprocess_boxes(image, self.params["size"], self.params.get("channels", "BGR"))
+        """RGB image in; the input tensor and the ``(sy, sx)`` scale back to image pixels out."""
+        raise NotImplementedError
 
-    def infer(self, tensor: np.ndarray) -> np.ndarray:
-        """Run the network; return the probability map ``[H, W]`` or the box list ``[N, 5]``."""
-        self.request.infer({0: tensor})
-        if self.db is not None:
-            return self.request.get_output_tensor(0).data[0, 0].copy()
-        return self.request.get_tensor("boxes").data.copy()
+    def output(self, request: Any) -> np.ndarray:
+        """A copy of the raw output of a finished (synchronous or asynchronous) request."""
+        raise NotImplementedError
 
     def postprocess(
         self, raw: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int]
     ) -> Detections:
-        if self.db is not None:
-            return postprocess_db(raw, scale, image_shape, self.db)
-        return postprocess_boxes(raw, scale, image_shape, self.params.get("score_thresh", 0.3))
+        """Raw output in, quads in image pixels out."""
+        raise NotImplementedError
+
+    def infer(self, tensor: np.ndarray) -> np.ndarray:
+        """Run the network on one tensor; return its raw output (``output``)."""
+        self.request.infer({0: tensor})
+        return self.output(self.request)
 
     def __call__(self, image: np.ndarray) -> Detections:
         tensor, scale = self.preprocess(image)
         return self.postprocess(self.infer(tensor), scale, image.shape[:2])
+
+
+class DbDetector(TextDetector):
+    """DB detectors (PP-OCR): a probability map ``[H, W]`` out, ``DbParams`` settings."""
+
+    Settings = DbParams
+    settings: DbParams
+
+    @property
+    def db(self) -> DbParams:
+        """The same as ``settings`` (the name notebooks 03 and 08 use)."""
+        return self.settings
+
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        return preprocess_db(image, self.settings)
+
+    def output(self, request: Any) -> np.ndarray:
+        return request.get_output_tensor(0).data[0, 0].copy()
+
+    def postprocess(
+        self, raw: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int]
+    ) -> Detections:
+        return postprocess_db(raw, scale, image_shape, self.settings)
+
+
+class BoxDetector(TextDetector):
+    """Open Model Zoo box detectors: ``[N, 5]`` boxes out, ``BoxParams`` settings."""
+
+    Settings = BoxParams
+    settings: BoxParams
+
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+        return preprocess_boxes(image, self.settings.size, self.settings.channels)
+
+    def output(self, request: Any) -> np.ndarray:
+        return request.get_tensor("boxes").data.copy()
+
+    def postprocess(
+        self, raw: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int]
+    ) -> Detections:
+        return postprocess_boxes(raw, scale, image_shape, self.settings.score_thresh)
+
+
+# Model family (``ModelSpec.family``) -> the class that runs it.
+DETECTORS: dict[str, type[TextDetector]] = {"db": DbDetector, "boxes": BoxDetector}

@@ -2,10 +2,13 @@
 
 Points are ``(x, y)`` with ``x`` the column and ``y`` the row. Quads are ordered
 clockwise from the top-left corner, so edge 0->1 runs along the top of the text.
-Explained in 03-text-detection (ordering) and 04-text-recognition (cropping).
+Explained in 03-text-detection (ordering), 04-text-recognition (cropping) and
+05-ocr-pipeline (reading order).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -73,3 +76,35 @@ def sub_quad(quad: np.ndarray, start: float, end: float) -> np.ndarray:
     top = lambda f: q[0] + f * (q[1] - q[0])  # noqa: E731
     bottom = lambda f: q[3] + f * (q[2] - q[3])  # noqa: E731
     return np.stack([top(start), top(end), bottom(end), bottom(start)])
+
+
+def reading_rows(
+    boxes: Sequence[tuple[float, float, float, float]],
+) -> list[list[int]]:
+    """Group boxes ``(x_min, y_min, x_max, y_max)`` into visual rows: the reading order.
+
+    Boxes are taken top to bottom by their vertical centre; a box joins one of the last
+    three rows when it overlaps that row (the median top and bottom of its boxes)
+    vertically by more than half the smaller height. Each row is then read left to right.
+    The one rule for OCR pages (``ovocr.builder.reading_order``) and for ground truth
+    (``ovocr.metrics.page_text_in_rows``).
+
+    Returns:
+        The rows, top to bottom, as lists of indices into ``boxes``.
+
+    >>> reading_rows([(60, 1, 90, 11), (0, 30, 40, 40), (0, 0, 40, 10)])
+    [[2, 0], [1]]
+    """
+    order = sorted(range(len(boxes)), key=lambda i: (boxes[i][1] + boxes[i][3]) / 2)
+    rows: list[list[int]] = []
+    for i in order:
+        y0, y1 = boxes[i][1], boxes[i][3]
+        for row in reversed(rows[-3:]):
+            r0 = float(np.median([boxes[j][1] for j in row]))
+            r1 = float(np.median([boxes[j][3] for j in row]))
+            if min(y1, r1) - max(y0, r0) > 0.5 * min(y1 - y0, r1 - r0):
+                row.append(i)
+                break
+        else:
+            rows.append([i])
+    return [sorted(row, key=lambda j: boxes[j][0]) for row in rows]

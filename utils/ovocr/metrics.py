@@ -35,7 +35,8 @@ from rapidfuzz.distance import Levenshtein
 from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
-from .types import Quad, as_quad
+from .geometry import reading_rows
+from .types import Quad, as_quad, quad_bounds
 
 DONT_CARE = "###"
 # The official "generic" end-to-end rule lets a GT word start and/or end with one of these.
@@ -469,8 +470,8 @@ def page_text_in_rows(lines: Iterable[Any]) -> str:
 
     Annotation files do not always list lines in reading order (SROIE often lists the
     left column of a receipt first, then the prices), so page-level CER needs the ground
-    truth put in rows first. A line joins the current row when its vertical centre lies
-    within half the row's first line height of that line's centre.
+    truth put in rows first, by the same rule OCR pages are ordered with
+    (``ovocr.geometry.reading_rows``).
 
     Args:
         lines: lines with ``.quad``/``.text`` or ``(quad, text)`` tuples.
@@ -481,15 +482,6 @@ def page_text_in_rows(lines: Iterable[Any]) -> str:
         >>> page_text_in_rows([(((0, 30), (40, 30), (40, 40), (0, 40)), "CASH"), price, label])
         'TOTAL 9.00\\nCASH'
     """
-    boxes = []
-    for quad, text, _ in map(word_parts, lines):
-        ys = [p[1] for p in quad]
-        xs = [p[0] for p in quad]
-        boxes.append(((min(ys) + max(ys)) / 2, max(ys) - min(ys), min(xs), text))
-    rows: list[list[tuple[float, float, float, str]]] = []
-    for box in sorted(boxes):
-        if rows and box[0] - rows[-1][0][0] < 0.5 * max(rows[-1][0][1], 1.0):
-            rows[-1].append(box)
-        else:
-            rows.append([box])
-    return "\n".join(" ".join(b[3] for b in sorted(row, key=lambda b: b[2])) for row in rows)
+    parts = [word_parts(line) for line in lines]
+    rows = reading_rows([quad_bounds(quad) for quad, _, _ in parts])
+    return "\n".join(" ".join(parts[i][1] for i in row) for row in rows)

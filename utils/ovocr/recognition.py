@@ -2,14 +2,16 @@
 
 Three steps kept apart (explained in 04-text-recognition):
 
-1. ``resize_normalise`` + ``make_batches``: crops in, padded tensors out. Crops are sorted
-   by width and batched so that crops of similar width share a batch (little padding).
+1. ``resize_normalise``: a crop in, a normalised tensor out. ``TextRecognizer`` pads each
+   crop to a width picked from a few fixed sizes (``bucket_width``) and batches crops of
+   the same size (``plan_batches``); why that is faster is explained in 07-performance.
 2. the compiled OpenVINO model: one probability row per time step (a slice of the crop).
-3. ``ctc_greedy_decode``: best class per time step, collapse repeats, drop blanks.
+3. ``ctc_greedy_decode`` (or ``eos_decode``): best class per time step, collapse repeats,
+   drop blanks; then the text rules of ``ovocr.text`` (spaces, look-alikes, alphabet).
 
-``TextRecognizer`` pads each crop to a width picked from a few fixed sizes
-(``bucket_width``) and batches crops of the same size (``plan_batches``); why that is
-faster is explained in 07-performance.
+Each model family has its own class (``RECOGNIZERS``): PP-OCR CTC models, time-major CTC
+models (Open Model Zoo ``text-recognition-0014``) and end-of-sequence models
+(``text-recognition-resnet-fc``). Settings are typed: ``ovocr.settings.RecParams``.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
 
 from .devices import CompileOptions, compile_model
+from .errors import ModelError
 from .models import PreparedModel
-from .text import TextRules
+from .settings import ClsParams, RecParams
+from .text import Decoder, TextRules
 
 
 @dataclass(frozen=True)
@@ -35,11 +39,14 @@ class Reading:
         text: the decoded characters.
         confidence: mean probability of the emitted characters (0 for empty text).
         positions: centre of each character as a fraction (0..1) of the crop width.
+        char_confidences: probability of each character (0..1); a word's confidence is
+            the mean over its characters (``ovocr.builder.split_words``).
     """
 
     text: str
     confidence: float
     positions: tuple[float, ...] = ()
+    char_confidences: tuple[float, ...] = ()
 
 
 def ctc_greedy_decode(
@@ -80,32 +87,30 @@ def eos_decode(
 
 
 def resize_normalise(
-    crop: np.ndarray, height: int, width: int, params: dict[str, Any], pad_to: int | None = None
+    crop: np.ndarray,
+    height: int,
+    width: int,
+    params: RecParams | ClsParams,
+    pad_to: int | None = None,
 ) -> np.ndarray:
     """Resize a crop to ``height`` x ``width`` and pad on the right to ``pad_to``; ``CxHxW``.
 
-    Padding is zeros *after* normalisation, as PP-OCR does in training.
+    ``params`` gives the channel order and normalisation. Padding is zeros *after*
+    normalisation, as PP-OCR does in training.
     """
-    channels = params.get("channels", "BGR")
-    if channels == "GRAY":
+    if params.channels == "GRAY":
         img = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)[:, :, None]
     else:
-        img = crop[:, :, ::-1] if channels == "BGR" else crop
+        img = crop[:, :, ::-1] if params.channels == "BGR" else crop
     img = cv2.resize(img, (width, height), interpolation=cv2.INTER_LINEAR)
     if img.ndim == 2:
         img = img[:, :, None]
     x = img.astype(np.float32) * (1.0 / 255.0)
-    x = (x - np.asarray(params["mean"], np.float32)) / np.asarray(params["std"], np.float32)
+    x = (x - np.asarray(params.mean, np.float32)) / np.asarray(params.std, np.float32)
     x = x.transpose(2, 0, 1)
     if pad_to and pad_to > width:
         x = np.pad(x, ((0, 0), (0, 0), (0, pad_to - width)))
     return x
-
-
-def make_batches(widths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Group crop indices by width: sort, then cut into runs of at most ``batch_size``."""
-    order = sorted(range(len(widths)), key=lambda i: widths[i])
-    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
 def bucket_width(width: int, min_width: int = 160, max_width: int = 3200) -> int:
@@ -165,44 +170,59 @@ class RecBatch:
 
 
 class TextRecognizer:
-    """A compiled recogniser with its pre- and post-processing.
+    """A compiled recogniser with its pre- and post-processing; one subclass per family.
 
-    Calling it reads a list of crops. The steps are public so that the many-image path of
-    the pipeline (07-performance) can run them on asynchronous requests: ``plan`` (which
-    crops share a request), ``tensor`` (the padded input), ``probabilities`` and
-    ``readings`` (decode one request's output).
+    ``TextRecognizer(model)`` builds the class of the model's family (``RECOGNIZERS``).
+    Calling it reads a list of crops. The steps are public so that the many-image path
+    (``ovocr.throughput``, 07-performance) runs them on asynchronous requests: ``plan``
+    (which crops share a request), ``tensor`` (the padded input), ``output`` (a finished
+    request's probabilities) and ``readings`` (decode them).
+
+    The post-processor is ``text_rules`` (``ovocr.text.TextRules``): replace it, or pass
+    ``rules`` to ``__call__``/``readings``, to read the same crops with another alphabet.
 
     Args:
         model: a prepared recognition model (``get_model("ppocrv6-small-rec")``).
         options: device and compile settings.
-        batch_size: most crops per inference request.
-        min_width: narrowest padded input. PP-OCR pads to at least 320 pixels; 160 reads
-            short words as well (ICDAR 2015 and IIIT5K words, measured in 07-performance)
-            at about half the cost.
-        max_width: widest input; longer lines are squeezed to fit.
+        **overrides: settings that replace the model's defaults (``RecParams``, e.g.
+            ``batch_size`` or ``alphabet``); an unknown name raises ``SettingsError``.
     """
 
+    # Decodes one crop's [T, classes] probabilities: text, confidence, kept steps.
+    decoder: ClassVar[Decoder]
+
+    def __new__(cls, model: PreparedModel, *args: Any, **kwargs: Any) -> TextRecognizer:
+        if cls is TextRecognizer:
+            family = model.spec.family
+            if family not in RECOGNIZERS:
+                raise ModelError(f"{model.path}: no recogniser for model family {family!r}")
+            cls = RECOGNIZERS[family]
+        return super().__new__(cls)
+
     def __init__(
-        self,
-        model: PreparedModel,
-        options: CompileOptions | None = None,
-        batch_size: int = 8,
-        min_width: int = 160,
-        max_width: int = 3200,
+        self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
         self.model = model
-        self.params = model.spec.params
+        self.settings: RecParams = RecParams.from_dict(model.spec.params, overrides)
         self.charset = model.charset
-        self.family = model.spec.family
-        self.height = int(self.params["height"])
-        self.fixed_width = self.params.get("width")
-        self.batch_size = 1 if self.fixed_width else batch_size
-        self.min_width = min_width
-        self.max_width = max_width
+        self.height = self.settings.height
+        self.fixed_width = self.settings.width
+        self.batch_size = 1 if self.fixed_width else self.settings.batch_size
+        self.min_width = self.settings.min_width
+        self.max_width = self.settings.max_width
         # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 08-accuracy).
-        self.text_rules = TextRules(self.charset, self.params.get("alphabet"))
+        self.text_rules = self.rules(self.settings.alphabet)
         self.compiled = compile_model(model.path, options)
         self.request = self.compiled.create_infer_request()
+
+    @property
+    def params(self) -> RecParams:
+        """The same as ``settings`` (the name notebook 04 uses)."""
+        return self.settings
+
+    def rules(self, alphabet: str | None) -> TextRules:
+        """Text rules for this recogniser's charset with another ``alphabet``."""
+        return TextRules(self.charset, alphabet)
 
     def target_width(self, crop: np.ndarray) -> int:
         """Width the crop is resized to, keeping its aspect ratio at the model height."""
@@ -227,82 +247,118 @@ class TextRecognizer:
             for padded, group in plan_batches(widths, self.batch_size, lo, hi)
         ]
 
+    def input_shape(self, batch: RecBatch) -> tuple[int, int, int, int]:
+        """The ``[N, C, H, padded]`` shape of one request's input."""
+        channels = 1 if self.settings.channels == "GRAY" else 3
+        return (len(batch.indices), channels, self.height, batch.padded)
+
     def tensor(self, crops: Sequence[np.ndarray], batch: RecBatch) -> np.ndarray:
         """The ``[N, C, H, padded]`` input of one request, zero-padded on the right."""
-        channels = 1 if self.params.get("channels") == "GRAY" else 3
-        out = np.zeros((len(batch.indices), channels, self.height, batch.padded), np.float32)
+        out = np.zeros(self.input_shape(batch), np.float32)
         for row, (i, width) in enumerate(zip(batch.indices, batch.widths)):
-            out[row, :, :, :width] = resize_normalise(crops[i], self.height, width, self.params)
+            out[row, :, :, :width] = resize_normalise(crops[i], self.height, width, self.settings)
         return out
 
     def probabilities(self, raw: np.ndarray) -> np.ndarray:
-        """The model output as probabilities ``[N, T, classes]``.
-
-        Time-major models (``ctc_tbc``, raw logits ``[T, N, C]``) are transposed and
-        soft-maxed; the others already return probabilities and are passed through.
-        """
-        if self.family == "ctc_tbc":
-            out = raw.transpose(1, 0, 2)
-            out = np.exp(out - out.max(axis=2, keepdims=True))
-            return out / out.sum(axis=2, keepdims=True)
+        """The model output as probabilities ``[N, T, classes]`` (PP-OCR: as it comes)."""
         return raw
 
+    def output(self, request: Any) -> np.ndarray:
+        """The probabilities of a finished request; valid until the request runs again."""
+        return self.probabilities(request.get_output_tensor(0).data)
+
     def infer(self, batch: np.ndarray) -> np.ndarray:
-        """Run the network on ``[N, C, H, W]``; return probabilities ``[N, T, classes]``."""
+        """Run the network on ``[N, C, H, W]``; return a copy of its probabilities."""
         self.request.infer({0: batch}, share_outputs=True)
         # A copy: the request reuses its output buffer on the next call.
-        return np.array(self.probabilities(self.request.get_output_tensor(0).data))
+        return np.array(self.output(self.request))
 
-    def decode(self, probs: np.ndarray, width: int, padded: int) -> Reading:
+    def decode(
+        self, probs: np.ndarray, width: int, padded: int, rules: TextRules | None = None
+    ) -> Reading:
         """Decode one crop's ``[T, classes]`` probabilities; ``width`` of ``padded`` is text."""
-        decode = eos_decode if self.family == "fc_eos" else ctc_greedy_decode
-        text, confidence, steps = self.text_rules(probs, decode)
+        text, confidence, steps, chars = (rules or self.text_rules)(probs, self.decoder)
         step_px = padded / probs.shape[0]
         positions = tuple(float(min((s + 0.5) * step_px / width, 1.0)) for s in steps)
-        return Reading(text, confidence, positions)
+        return Reading(text, confidence, positions, tuple(float(c) for c in chars))
 
-    def readings(self, probs: np.ndarray, batch: RecBatch) -> list[Reading]:
+    def readings(
+        self, probs: np.ndarray, batch: RecBatch, rules: TextRules | None = None
+    ) -> list[Reading]:
         """Decode the probabilities of one request, one ``Reading`` per crop of ``batch``."""
-        return [self.decode(probs[row], w, batch.padded) for row, w in enumerate(batch.widths)]
+        return [
+            self.decode(probs[row], w, batch.padded, rules) for row, w in enumerate(batch.widths)
+        ]
 
-    def __call__(self, crops: Sequence[np.ndarray]) -> list[Reading]:
-        """Read each crop; an empty crop gives an empty ``Reading``."""
+    def __call__(
+        self, crops: Sequence[np.ndarray], rules: TextRules | None = None
+    ) -> list[Reading]:
+        """Read each crop (with ``rules`` instead of ``text_rules`` if given); an empty
+        crop gives an empty ``Reading``."""
         results: list[Reading] = [Reading("", 0.0)] * len(crops)
         for batch in self.plan(crops):
             self.request.infer({0: self.tensor(crops, batch)}, share_outputs=True)
-            probs = self.probabilities(self.request.get_output_tensor(0).data)
-            for i, reading in zip(batch.indices, self.readings(probs, batch)):
+            for i, reading in zip(
+                batch.indices, self.readings(self.output(self.request), batch, rules)
+            ):
                 results[i] = reading
         return results
+
+
+class CtcRecognizer(TextRecognizer):
+    """PP-OCR recognisers: probabilities ``[N, T, classes]``, greedy CTC decoding."""
+
+    decoder = staticmethod(ctc_greedy_decode)
+
+
+class TimeMajorCtcRecognizer(CtcRecognizer):
+    """CTC models that return raw scores time-major, ``[T, N, classes]``
+    (Open Model Zoo ``text-recognition-0014``): transposed and soft-maxed first."""
+
+    def probabilities(self, raw: np.ndarray) -> np.ndarray:
+        out = raw.transpose(1, 0, 2)
+        out = np.exp(out - out.max(axis=2, keepdims=True))
+        return out / out.sum(axis=2, keepdims=True)
+
+
+class EosRecognizer(TextRecognizer):
+    """One symbol per step until an end symbol (Open Model Zoo ResNet-FC)."""
+
+    decoder = staticmethod(eos_decode)
+
+
+# Model family (``ModelSpec.family``) -> the class that runs it.
+RECOGNIZERS: dict[str, type[TextRecognizer]] = {
+    "ctc": CtcRecognizer,
+    "ctc_tbc": TimeMajorCtcRecognizer,
+    "fc_eos": EosRecognizer,
+}
 
 
 class AngleClassifier:
     """Tells whether a text crop is upside down (PP-OCR 0/180 degree classifier)."""
 
     def __init__(
-        self, model: PreparedModel, options: CompileOptions | None = None, batch_size: int = 8
+        self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
-        self.params = model.spec.params
-        self.batch_size = batch_size
+        self.settings: ClsParams = ClsParams.from_dict(model.spec.params, overrides)
         self.compiled = compile_model(model.path, options)
         self.request = self.compiled.create_infer_request()
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[bool]:
         """``True`` for each crop the model is confident is rotated by 180 degrees."""
-        height, width = int(self.params["height"]), int(self.params["width"])
+        height, width = self.settings.height, self.settings.width
         flipped = [False] * len(crops)
         valid = [i for i, c in enumerate(crops) if c.ndim == 3 and min(c.shape[:2]) >= 2]
-        for start in range(0, len(valid), self.batch_size):
-            idx = valid[start : start + self.batch_size]
+        for start in range(0, len(valid), self.settings.batch_size):
+            idx = valid[start : start + self.settings.batch_size]
             batch = []
             for i in idx:
                 crop = crops[i]
                 w = min(width, max(1, math.ceil(height * crop.shape[1] / crop.shape[0])))
-                batch.append(resize_normalise(crop, height, w, self.params, width))
+                batch.append(resize_normalise(crop, height, w, self.settings, width))
             self.request.infer({0: np.stack(batch)})
             probs = self.request.get_output_tensor(0).data
             for row, i in enumerate(idx):
-                flipped[i] = bool(
-                    probs[row].argmax() == 1 and probs[row, 1] > self.params["thresh"]
-                )
+                flipped[i] = bool(probs[row].argmax() == 1 and probs[row, 1] > self.settings.thresh)
         return flipped

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -84,6 +84,23 @@ AUTO_SHARE = 0.5
 VERTICAL_RATIO = 1.5
 
 Decoder = Callable[[np.ndarray, Sequence[str]], tuple[str, float, np.ndarray]]
+
+
+class Decoded(NamedTuple):
+    """One crop's reading after the text rules.
+
+    Attributes:
+        text: the characters.
+        confidence: mean probability of the characters the decoder emitted (spaces put
+            back by ``recover_spaces`` do not count).
+        steps: the time step of each character of ``text``.
+        char_confidences: the probability of each character of ``text`` at its step.
+    """
+
+    text: str
+    confidence: float
+    steps: np.ndarray
+    char_confidences: np.ndarray
 
 
 def is_latin(char: str) -> bool:
@@ -252,12 +269,8 @@ class TextRules:
         self.space_threshold = space_threshold
         self.normalize = normalize
 
-    def __call__(self, probs: np.ndarray, decode: Decoder) -> tuple[str, float, np.ndarray]:
-        """Decode one ``[T, classes]`` matrix with ``decode`` and clean up the result.
-
-        Returns:
-            text, confidence and the time step of each character, as ``decode`` does.
-        """
+    def __call__(self, probs: np.ndarray, decode: Decoder) -> Decoded:
+        """Decode one ``[T, classes]`` matrix with ``decode`` and clean up the result."""
         if self.mask is not None and not self.auto:
             probs = np.where(self.mask, probs, 0.0)
         text, confidence, steps = decode(probs, self.charset)
@@ -268,7 +281,29 @@ class TextRules:
             text, steps = recover_spaces(text, steps, probs, self.space, self.space_threshold)
         if self.normalize:
             text, steps = normalize_text(text, steps)
-        return text, confidence, steps
+        steps = np.asarray(steps, dtype=np.int64)
+        return Decoded(text, confidence, steps, char_probabilities(text, steps, probs, self.space))
+
+
+def char_probabilities(
+    text: str, steps: np.ndarray, probs: np.ndarray, space: int | None
+) -> np.ndarray:
+    """The probability of each character of ``text`` at its time step.
+
+    A decoded character is the best class of its step, so its probability is that step's
+    highest one; a space put back by ``recover_spaces`` gets the space class's probability.
+
+    >>> p = np.array([[0.1, 0.9, 0.0], [0.6, 0.0, 0.4], [0.2, 0.8, 0.0]])
+    >>> char_probabilities("a a", np.array([0, 1, 2]), p, space=2).tolist()
+    [0.9, 0.4, 0.8]
+    """
+    if not len(steps):
+        return np.zeros(0, np.float64)
+    out = probs[steps].max(axis=1).astype(np.float64)
+    if space is not None:
+        spaces = np.array([c == " " for c in text], dtype=bool)
+        out[spaces] = probs[steps[spaces], space]
+    return out
 
 
 def read_upright(

@@ -11,31 +11,38 @@ small recognition batch cannot use two cores well. ``run_many`` (behind
 * the main thread does the Python steps (box extraction, cropping, page assembly) in the
   gaps, and yields pages in input order.
 
-Each image is cropped, batched and decoded exactly as ``OcrPipeline.__call__`` does, so
-the pages are the same; only the order in which requests run changes.
+Each image is cropped, batched, decoded and assembled by the same stage methods and
+``ovocr.builder`` functions as ``OcrPipeline.__call__`` uses, so the pages are the same;
+only the order in which requests run changes.
 """
 
 from __future__ import annotations
 
-import os
 import queue
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from .builder import assemble, cut_crops
 from .detection import Detections, TextDetector
 from .errors import ImageError
 from .images import load_image
-from .recognition import Reading, RecBatch
+from .recognition import AngleClassifier, Reading, RecBatch, TextRecognizer
 from .types import Page
 
-if TYPE_CHECKING:
-    from .pipeline import OcrPipeline
+
+class Stages(Protocol):
+    """What ``request_shapes`` needs of a pipeline (an ``OcrPipeline``)."""
+
+    detector: TextDetector
+    recognizer: TextRecognizer
+    classifier: AngleClassifier | None
+
 
 # Images decoded ahead of detection, and images in the pipeline at most (bounds memory).
 PREFETCH = 3
@@ -62,13 +69,6 @@ def _load(detector: TextDetector, source: Any) -> tuple[np.ndarray, np.ndarray, 
     return image, tensor, scale
 
 
-def _detector_output(detector: TextDetector, request: Any) -> np.ndarray:
-    """A copy of what ``TextDetector.infer`` returns, read from an asynchronous request."""
-    if detector.db is not None:
-        return request.get_output_tensor(0).data[0, 0].copy()
-    return request.get_tensor("boxes").data.copy()
-
-
 def infer_jobs(compiled: Any) -> int:
     """Parallel requests worth keeping in flight for ``compiled`` (at least two).
 
@@ -82,35 +82,33 @@ def infer_jobs(compiled: Any) -> int:
 
 
 def run_many(
-    pipeline: OcrPipeline,
-    images: Iterable[str | os.PathLike | np.ndarray],
+    detector: TextDetector,
+    recognizer: TextRecognizer,
+    classifier: AngleClassifier | None,
+    images: Iterable[Any],
     return_errors: bool = False,
 ) -> Iterator[Page | ImageError]:
     """Read many images with overlapping requests; yield one result per input, in order.
 
     Args:
-        pipeline: the pipeline whose models, pre- and post-processing are used.
-        images: paths or RGB arrays.
+        detector, recognizer, classifier: the stages of the pipeline.
+        images: what ``load_image`` reads (paths, RGB arrays, PIL images).
         return_errors: yield an unreadable image's ``ImageError`` instead of raising it.
     """
     import openvino as ov
 
-    detector, recognizer = pipeline.detector, pipeline.recognizer
     events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
 
     def on_detected(request: Any, slot: _Slot) -> None:
         try:  # callbacks run on OpenVINO's threads: hand everything to the main thread
-            events.put(("det", slot, _detector_output(detector, request)))
+            events.put(("det", slot, detector.output(request)))
         except Exception as exc:  # re-raised on the main thread
             events.put(("error", exc))
 
     def on_read(request: Any, job: tuple[_Slot, RecBatch]) -> None:
         slot, batch = job
         try:
-            raw = request.get_output_tensor(0).data
-            events.put(
-                ("rec", slot, batch, recognizer.readings(recognizer.probabilities(raw), batch))
-            )
+            events.put(("rec", slot, batch, recognizer.readings(recognizer.output(request), batch)))
         except Exception as exc:  # re-raised on the main thread
             events.put(("error", exc))
 
@@ -122,7 +120,7 @@ def run_many(
     def detected(slot: _Slot, raw: np.ndarray) -> None:
         assert slot.image is not None
         slot.detections = detector.postprocess(raw, slot.scale, slot.image.shape[:2])
-        crops, slot.flipped = pipeline.crops(slot.image, slot.detections)
+        crops, slot.flipped = cut_crops(slot.image, slot.detections, classifier)
         slot.readings = [Reading("", 0.0)] * len(crops)
         batches = recognizer.plan(crops)
         slot.pending = len(batches)
@@ -142,7 +140,7 @@ def run_many(
     def finish(slot: _Slot) -> None:
         assert slot.image is not None
         size = slot.image.shape[:2]
-        slot.result = pipeline.assemble(size, slot.detections, slot.readings, slot.flipped)
+        slot.result = assemble(size, slot.detections, slot.readings, slot.flipped)
         slot.image = None
 
     sources = iter(images)
@@ -197,7 +195,7 @@ def run_many(
 
 
 def request_shapes(
-    pipeline: OcrPipeline, images: Iterable[str | os.PathLike | np.ndarray]
+    pipeline: Stages, images: Iterable[Any]
 ) -> tuple[list[tuple[int, ...]], list[tuple[int, ...]]]:
     """Input shapes of the detection and recognition requests ``map`` makes for ``images``.
 
@@ -212,11 +210,8 @@ def request_shapes(
         det_shapes.append(tensor.shape)
         raw = pipeline.detector.infer(tensor)
         detections = pipeline.detector.postprocess(raw, scale, image.shape[:2])
-        crops, _ = pipeline.crops(image, detections)
-        recognizer = pipeline.recognizer
-        for batch in recognizer.plan(crops):
-            channels = 1 if recognizer.params.get("channels") == "GRAY" else 3
-            rec_shapes.append((len(batch.indices), channels, recognizer.height, batch.padded))
+        crops, _ = cut_crops(image, detections, pipeline.classifier)
+        rec_shapes += [pipeline.recognizer.input_shape(b) for b in pipeline.recognizer.plan(crops)]
     return det_shapes, rec_shapes
 
 

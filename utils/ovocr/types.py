@@ -8,6 +8,11 @@ edge), ``y`` is the row (0 at the top edge). A quadrilateral ("quad") is four
 This module imports nothing else from ``ovocr`` on purpose: every other module
 may depend on it. Explained in 05-ocr-pipeline.
 
+JSON layout (``Page.to_dict``, schema ``PAGE_SCHEMA`` = 2): ``schema``, ``width``,
+``height``, ``words`` (each ``text``, ``confidence``, ``quad`` and the index of its
+``line``), ``text`` (rows joined by newlines), ``lines`` (each its detected ``quad`` or
+``null``) and ``rows`` (lists of line indices). Every word is written once.
+
 Example:
     >>> w = Word("2200", 0.98, ((10, 5), (50, 5), (50, 20), (10, 20)))
     >>> page = Page(width=100, height=40, lines=(Line((w,)),))
@@ -21,6 +26,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+# Version of the JSON layout of ``Page.to_dict``; pages without "schema" are version 1.
+PAGE_SCHEMA = 2
 
 Point = tuple[float, float]
 Quad = tuple[Point, Point, Point, Point]
@@ -72,7 +80,7 @@ class Word:
         return {
             "text": self.text,
             "confidence": round(float(self.confidence), 4),
-            "quad": [[round(x, 1), round(y, 1)] for x, y in self.quad],
+            "quad": _rounded(self.quad),
         }
 
     @classmethod
@@ -123,10 +131,7 @@ class Line:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"text": self.text, "words": [w.to_dict() for w in self.words]}
-        if self.quad is not None:
-            data["quad"] = [[round(x, 1), round(y, 1)] for x, y in self.quad]
-        return data
+        return {"words": [w.to_dict() for w in self.words], "quad": _rounded(self.quad)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Line:
@@ -171,19 +176,43 @@ class Page:
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON layout of the module docstring: each word once, with its line index."""
+        words = [
+            {**w.to_dict(), "line": i} for i, line in enumerate(self.lines) for w in line.words
+        ]
         return {
+            "schema": PAGE_SCHEMA,
             "width": self.width,
             "height": self.height,
-            "words": [w.to_dict() for w in self.words],
+            "words": words,
             "text": self.text,
-            "lines": [line.to_dict() for line in self.lines],
+            "lines": [{"quad": _rounded(line.quad)} for line in self.lines],
             "rows": [list(r) for r in self.rows],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Page:
-        lines = tuple(Line.from_dict(d) for d in data.get("lines", []))
-        if not lines and data.get("words"):
-            lines = tuple(Line((Word.from_dict(w),)) for w in data["words"])
+        """The inverse of ``to_dict``; also reads schema 1 (words repeated under lines)."""
+        schema = data.get("schema", 1)
+        if schema == 1:
+            lines = tuple(Line.from_dict(d) for d in data.get("lines", []))
+            if not lines and data.get("words"):
+                lines = tuple(Line((Word.from_dict(w),)) for w in data["words"])
+        elif schema == PAGE_SCHEMA:
+            grouped: list[list[Word]] = [[] for _ in data.get("lines", [])]
+            for w in data.get("words", []):
+                grouped[int(w["line"])].append(Word.from_dict(w))
+            quads = [d.get("quad") for d in data.get("lines", [])]
+            lines = tuple(
+                Line(tuple(words), as_quad(q) if q is not None else None)
+                for words, q in zip(grouped, quads)
+            )
+        else:
+            raise ValueError(f"page schema {schema!r} is newer than this ovocr ({PAGE_SCHEMA})")
         rows = tuple(tuple(r) for r in data.get("rows", []))
         return cls(int(data["width"]), int(data["height"]), lines, rows)
+
+
+def _rounded(quad: Quad | None) -> list[list[float]] | None:
+    """A quad as JSON: pixel coordinates to 0.1 pixel."""
+    return None if quad is None else [[round(x, 1), round(y, 1)] for x, y in quad]
