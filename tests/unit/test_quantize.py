@@ -1,11 +1,16 @@
+"""ovocr.quantize without a model: the registry rows, the rendered scenes, the nncf check.
+
+Calibration and the INT8 detector itself are tested in tests/integration/test_models.py.
+"""
+
 import sys
 
 import numpy as np
 import pytest
-from conftest import render_text
+from ovocr import models
 from ovocr.errors import ModelError
-from ovocr.models import DEFAULT_DET, DEFAULT_REC, REGISTRY, is_prepared
-from ovocr.quantize import calibration_inputs, prepare_int8, render_scene
+from ovocr.models import DEFAULT_DET, DEFAULT_REC, REGISTRY
+from ovocr.quantize import render_scene
 
 
 def test_int8_models_are_registered_from_the_defaults():
@@ -26,31 +31,9 @@ def test_rendered_scenes_are_reproducible():
     assert not np.array_equal(first, render_scene(np.random.default_rng(4)))
 
 
-def test_calibration_inputs_are_what_the_pipeline_feeds_the_networks(pipeline):
-    det, rec = pipeline.detector, pipeline.recognizer
-    images = [render_text(["Calibrate me", "OpenVINO"]), render_scene(np.random.default_rng(1))]
-    det_inputs = calibration_inputs("det", images, det, None)
-    assert [x.shape for x in det_inputs] == [det.preprocess(i)[0].shape for i in images]
-    expected = []
-    for image in images:
-        crops, _ = pipeline.crops(image, pipeline.detect(image))
-        expected += [rec.tensor(crops, b).shape for b in rec.plan(crops)]
-    rec_inputs = calibration_inputs("rec", images, det, rec)
-    assert [x.shape for x in rec_inputs] == expected and len(expected) >= 2
-
-
-def test_quantising_without_nncf_is_a_clear_error(monkeypatch, tmp_path):
+def test_quantising_without_nncf_is_a_clear_error_before_any_work(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "nncf", None)  # makes `import nncf` fail
-    with pytest.raises(ModelError, match="nncf"):
-        prepare_int8(REGISTRY[f"{DEFAULT_DET}-int8"], tmp_path / "model", lambda _msg: None)
-    assert not (tmp_path / "model").exists()
-
-
-def test_int8_detector_finds_the_same_lines(pipeline):
-    import ovocr
-
-    if not is_prepared(f"{DEFAULT_DET}-int8"):
-        pytest.skip(f"{DEFAULT_DET}-int8 not prepared (ovocr models prepare {DEFAULT_DET}-int8)")
-    int8 = ovocr.load_pipeline(det=f"{DEFAULT_DET}-int8", device="CPU", precision="f32")
-    image = render_text(["HELLO WORLD", "OpenVINO 2024.6"])
-    assert int8(image).text == pipeline(image).text == "HELLO WORLD\nOpenVINO 2024.6"
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match=f"{DEFAULT_DET}-int8: quantising needs the nncf"):
+        models.prepare(f"{DEFAULT_DET}-int8")
+    assert list(tmp_path.iterdir()) == []  # the base model was not even fetched

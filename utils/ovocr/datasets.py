@@ -27,7 +27,6 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OvocrError
+from .paths import shared_data_dir as shared_data_dir  # re-exported: public here too
 from .types import Quad, as_quad
 
 DONT_CARE = "###"
@@ -123,27 +123,6 @@ class DocumentSample:
     def text(self) -> str:
         """The page text, one line of ground truth per line, for page-level CER."""
         return "\n".join(line.text for line in self.lines)
-
-
-def shared_data_dir() -> Path | None:
-    """Locate the shared evaluation data, or return None when it is absent.
-
-    The environment variable ``OVOCR_SHARED_DATA`` wins when set. Otherwise the project
-    root is the nearest folder above this file that holds ``pyproject.toml`` and the data
-    is its sibling ``../shared/data``.
-
-    Returns:
-        The data folder, or None when it does not exist.
-    """
-    env = os.environ.get("OVOCR_SHARED_DATA")
-    if env:
-        path = Path(env).expanduser()
-        return path if path.is_dir() else None
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").is_file():
-            path = parent.parent / "shared" / "data"
-            return path if path.is_dir() else None
-    return None
 
 
 def natural_key(name: str) -> list[int | str]:

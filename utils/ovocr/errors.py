@@ -25,3 +25,7 @@ class DeviceError(OvocrError):
 
 class ImageWarning(UserWarning):
     """An image was usable but changed on the way in (e.g. downscaled); coordinates differ."""
+
+
+class ModelWarning(UserWarning):
+    """A model or its compiled cache needed repair (e.g. a changed cache blob was removed)."""

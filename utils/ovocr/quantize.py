@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,8 +30,10 @@ from .devices import CompileOptions, get_core
 from .errors import ModelError
 from .geometry import crop_quad
 from .images import load_image
-from .models import DEFAULT_DET, ModelSpec, _commit_entry, prepare
+from .paths import shared_data_dir
 from .recognition import TextRecognizer
+from .specs import ModelSpec, PreparedModel
+from .store import CHARSET, write_entry
 
 SCENES = 120  # rendered calibration pictures
 RECEIPTS = 100  # SROIE training receipts, when present
@@ -86,8 +86,6 @@ def render_scene(rng: np.random.Generator, size: tuple[int, int] = (1280, 720)) 
 
 def calibration_images(scenes: int = SCENES, receipts: int = RECEIPTS) -> list[np.ndarray]:
     """Rendered scenes, plus the SROIE training receipts when ``../shared/data`` is there."""
-    from .datasets import shared_data_dir
-
     rng = np.random.default_rng(SEED)
     images = [render_scene(rng) for _ in range(scenes)]
     data = shared_data_dir()
@@ -133,39 +131,52 @@ def quantize_model(path: Path, inputs: list[np.ndarray], transformer: bool) -> A
     )
 
 
-def prepare_int8(spec: ModelSpec, target: Path, say: Callable[[str], None]) -> None:
-    """Quantise ``spec.base`` and write it, verified, as the model entry ``target``."""
+def require_nncf(name: str) -> None:
+    """Raise a clear ``ModelError`` when NNCF is not installed (before any slow work)."""
     try:
-        import nncf
+        import nncf  # noqa: F401
     except ImportError:
         raise ModelError(
-            f"{spec.name}: quantising needs the nncf package (pip install nncf==2.14.1)"
+            f"{name}: quantising needs the nncf package (pip install nncf==3.4.0)"
         ) from None
+
+
+def prepare_int8(
+    spec: ModelSpec,
+    target: Path,
+    base: PreparedModel,
+    detector: PreparedModel,
+    say: Callable[[str], None],
+) -> None:
+    """Quantise ``base`` (the prepared ``spec.base``) and commit it as the entry ``target``.
+
+    ``detector`` finds the text regions that calibrate a recogniser (``base`` itself when
+    ``spec`` is a detector). The caller prepares both, so this module needs no model store
+    lookups (``ovocr.models.prepare`` calls it).
+    """
+    require_nncf(spec.name)
+    import nncf
     import openvino as ov
 
-    base = prepare(spec.base, progress=say)
     options = CompileOptions("CPU", precision="f32", cache_dir=None)
-    detector = TextDetector(base if spec.task == "det" else prepare(DEFAULT_DET), options)
+    det = TextDetector(detector, options)
     recognizer = TextRecognizer(base, options) if spec.task == "rec" else None
     say(f"{spec.name}: rendering calibration pictures")
-    inputs = calibration_inputs(spec.task, calibration_images(), detector, recognizer)
+    inputs = calibration_inputs(spec.task, calibration_images(), det, recognizer)
     say(f"{spec.name}: quantising {spec.base} on {len(inputs)} inputs (a few minutes)")
     model = quantize_model(base.path, inputs, transformer=spec.task == "rec")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{spec.name}.", dir=target.parent))
-    try:
+
+    def build(tmp: Path) -> tuple[str, dict[str, Any]]:
         ov.save_model(model, str(tmp / "model.xml"))
         if base.charset:
-            (tmp / "charset.json").write_text(
+            (tmp / CHARSET).write_text(
                 json.dumps(list(base.charset), ensure_ascii=False), encoding="utf-8"
             )
-        extra = {
+        return "model.xml", {
             "source": f"nncf=={nncf.__version__}",
             "base": spec.base,
             "calibration": f"{len(inputs)} {spec.task} inputs (rendered scenes, SROIE train)",
             "openvino": ov.__version__,
         }
-        _commit_entry(tmp, target, "model.xml", extra)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    write_entry(target, build)

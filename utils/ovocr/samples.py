@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .datasets import shared_data_dir
 from .errors import OfflineError, OvocrError
 from .models import is_prepared, sha256_of
+from .paths import project_data_dir, shared_data_dir
 from .viz import unicode_font
 
 PHOTO_NAME = "intel_rnb.jpg"
@@ -58,14 +58,6 @@ def cache_dir() -> Path:
     """``$XDG_CACHE_HOME/ovocr/samples`` (``~/.cache/ovocr/samples`` by default)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "ovocr" / "samples"
-
-
-def project_data_dir() -> Path | None:
-    """``data/`` of the project checkout, or ``None`` when ``ovocr`` runs from elsewhere."""
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").is_file():
-            return parent / "data"
-    return None
 
 
 def download(
