@@ -198,3 +198,11 @@ def test_models_folder_that_cannot_be_made_is_a_clear_error(monkeypatch, tmp_pat
     with pytest.raises(ModelError, match="cannot write here .*OVOCR_MODELS") as info:
         prepare(models.DEFAULT_CLS)
     assert str(blocker) in str(info.value) and os.path.isfile(blocker)
+
+
+def test_version_is_the_installed_package_metadata():
+    from importlib.metadata import version
+
+    import ovocr
+
+    assert ovocr.__version__ == version("ovocr") != "0+unknown"

@@ -8,13 +8,18 @@ The helper package of the OCR tutorial suite. Start with ``load_pipeline``::
     print(page.text)
 """
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .errors import DeviceError, ImageError, ModelError, OfflineError, OvocrError
 from .images import load_image
 from .pipeline import OcrPipeline, load_pipeline
 from .settings import SettingsError
 from .types import Line, Page, Word
 
-__version__ = "0.1.0"
+try:
+    __version__ = version("ovocr")  # one source of truth: pyproject.toml
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "DeviceError",
