@@ -24,8 +24,8 @@ import pyclipper
 from .devices import CompileOptions, compile_model
 from .errors import ModelError
 from .geometry import clip_quad, order_quad
-from .models import PreparedModel
 from .settings import BoxParams, DbParams, StageSettings
+from .specs import PreparedModel
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ import numpy as np
 
 from .devices import CompileOptions, compile_model
 from .errors import ModelError
-from .models import PreparedModel
 from .settings import ClsParams, RecParams
+from .specs import PreparedModel
 from .text import Decoder, TextRules
 
 
