@@ -93,14 +93,16 @@ def test_console_script_is_installed():
 
 
 def test_models_verify_reports_each_model_and_fails_on_a_bad_file(tmp_path, monkeypatch):
-    from ovocr import models
+    from ovocr import store
+
+    def two_small_files(folder: Path) -> tuple[str, dict]:
+        (folder / "model.xml").write_bytes(b"<net/>")
+        (folder / "model.bin").write_bytes(b"\0" * 16)
+        return "model.xml", {"source": "test"}
 
     monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
     for name in ("ppocrv5-cls", "ppocrv4-cls"):
-        work = tmp_path / f".{name}"
-        work.mkdir()
-        (work / "model.xml").write_bytes(b"<net/>")
-        models._commit_entry(work, tmp_path / name, "model.xml", {"source": "test"})
+        store.write_entry(tmp_path / name, two_small_files)
     (tmp_path / "ppocrv4-cls" / "model.xml").write_bytes(b"<bad/>")
     done = run("models", "verify")
     assert done.returncode == 2
