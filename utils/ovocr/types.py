@@ -10,8 +10,9 @@ may depend on it. Explained in 05-ocr-pipeline.
 
 JSON layout (``Page.to_dict``, schema ``PAGE_SCHEMA`` = 2): ``schema``, ``width``,
 ``height``, ``words`` (each ``text``, ``confidence``, ``quad`` and the index of its
-``line``), ``text`` (rows joined by newlines), ``lines`` (each its detected ``quad`` or
-``null``) and ``rows`` (lists of line indices). Every word is written once.
+``line``), ``text`` (rows joined by newlines), ``lines`` (each its ``text`` and detected
+``quad`` or ``null``) and ``rows`` (lists of line indices). Every word is written once; the
+texts of lines and page are derived from the words, for readers of the JSON.
 
 Example:
     >>> w = Word("2200", 0.98, ((10, 5), (50, 5), (50, 20), (10, 20)))
@@ -186,7 +187,7 @@ class Page:
             "height": self.height,
             "words": words,
             "text": self.text,
-            "lines": [{"quad": _rounded(line.quad)} for line in self.lines],
+            "lines": [{"text": line.text, "quad": _rounded(line.quad)} for line in self.lines],
             "rows": [list(r) for r in self.rows],
         }
 
