@@ -56,6 +56,15 @@ def test_labels_of_neighbouring_quads_never_cover_each_other():
     assert tags[0][3] <= 50 and tags[1][1] >= 64, "first above its box, second below its box"
 
 
+def test_a_label_moves_off_another_box_when_there_is_room():
+    # The tag above the lower box would sit on the upper box: it goes below its own box.
+    upper, lower = (40, 40, 90, 50), [(40.0, 56.0), (90.0, 56.0), (90.0, 64.0), (40.0, 64.0)]
+    x, y = viz._free_spot(lower, 30, 12, 2, (240, 120), [], [upper])
+    assert y >= 64, (x, y)
+    crowded = viz._free_spot(lower, 30, 12, 2, (240, 66), [], [upper])
+    assert crowded[1] + 12 <= 56, "no room below: above again, over the other box but readable"
+
+
 def test_draw_quads_accepts_no_boxes_and_rejects_bad_input():
     assert np.array_equal(viz.draw_quads(blank(), []), blank())
     with pytest.raises(ValueError, match=r"\[N, 4, 2\]"):

@@ -110,8 +110,9 @@ def draw_quads(
     """Draw quadrilaterals, each with an optional text label, on a copy of an RGB image.
 
     A label sits on a filled tag just above its quad's first (top-left) corner; when there
-    is no room there, or the spot would cover an earlier label, below the quad, then inside
-    it, so that labels never hide each other.
+    is no room there, or the spot would cover an earlier label or another quad, below the
+    quad, then inside it, so that labels never hide each other (and, where there is room,
+    not the other boxes either).
 
     Args:
         image: RGB ``uint8`` array ``HxWx3`` (left unchanged).
@@ -136,6 +137,7 @@ def draw_quads(
     width = width or max(2, short_side // 250)
     typeface = unicode_font(font_size or max(12, short_side // 36), font=font)
     tags: list[tuple[float, float, float, float]] = []  # label tags drawn so far
+    bounds = [(*quad.min(axis=0), *quad.max(axis=0)) for quad in boxes]  # to keep uncovered
     for i, quad in enumerate(boxes):
         points = [(float(x), float(y)) for x, y in quad]
         draw.polygon(points, outline=color, width=width)
@@ -144,7 +146,8 @@ def draw_quads(
         left, top, right, bottom = draw.textbbox((0, 0), labels[i], font=typeface)
         pad = max(2, (bottom - top) // 5)
         tag_w, tag_h = right - left + 2 * pad, bottom - top + 2 * pad
-        x, y = _free_spot(points, tag_w, tag_h, width, canvas.size, tags)
+        others = [bounds[k] for k in range(len(boxes)) if k != i]
+        x, y = _free_spot(points, tag_w, tag_h, width, canvas.size, tags, others)
         tags.append((x, y, x + tag_w, y + tag_h))
         draw.rectangle(tags[-1], fill=color)
         draw.text((x + pad - left, y + pad - top), labels[i], fill=LABEL_COLOR, font=typeface)
@@ -158,22 +161,30 @@ def _free_spot(
     width: int,
     size: tuple[int, int],
     tags: list[tuple[float, float, float, float]],
+    others: Sequence[tuple[float, float, float, float]] = (),
 ) -> tuple[float, float]:
     """Top-left corner for a label tag that hides no earlier tag: above the quad's first
-    corner, else below its last corner, else inside; failing all, stacked upwards or down."""
+    corner, else below its last corner, else inside, preferring a spot that also leaves the
+    ``others`` boxes (the other quads) uncovered; failing all, stacked upwards or down."""
     (x0, y0), (x3, _) = points[0], points[3]
     bottom = max(y for _, y in points)
     spots = [(x0, y0 - tag_h), (x3, bottom + width), (x0, y0 + width)]
 
-    def free(x: float, y: float) -> bool:
+    def free(x: float, y: float, avoid: Sequence[tuple[float, float, float, float]]) -> bool:
         inside = y >= 0 and y + tag_h <= size[1]
         return inside and all(
-            x + tag_w <= a or x >= c or y + tag_h <= b or y >= d for a, b, c, d in tags
+            x + tag_w <= a or x >= c or y + tag_h <= b or y >= d for a, b, c, d in avoid
         )
 
-    for x, y in spots:
-        if free(x, y):
-            return x, y
+    for avoid in ([*tags, *others], tags):
+        for x, y in spots:
+            if free(x, y, avoid):
+                return x, y
+    x, y = x0, max(0.0, y0 - tag_h)
+    step = -tag_h if y0 >= size[1] / 2 else tag_h
+    while not free(x, y, tags) and 0 <= y + step <= size[1] - tag_h:
+        y += step
+    return x, y
     x, y = x0, max(0.0, y0 - tag_h)
     step = -tag_h if y0 >= size[1] / 2 else tag_h
     while not free(x, y) and 0 <= y + step <= size[1] - tag_h:
