@@ -48,3 +48,18 @@ def test_another_alphabet_rereads_the_same_crops(recognizer):
     assert latin.text == "Caf\u00e9 42" and english.text.isascii()
     assert len(latin.char_confidences) == len(latin.text)
     assert recognizer([crop])[0] == recognizer([crop], recognizer.text_rules)[0]
+
+
+def test_a_copy_with_other_text_rules_leaves_the_original_alone(recognizer):
+    import copy
+
+    from ovocr.text import TextRules
+
+    crop = render_text(["OpenVINO 2024"], size=32, margin=8)
+    plain = copy.copy(recognizer)  # as notebook 08 compares with PP-OCR's own decoding
+    assert type(plain) is type(recognizer)
+    rules = recognizer.text_rules
+    plain.text_rules = TextRules(plain.charset, None, space_threshold=None, normalize=False)
+    assert recognizer.text_rules is rules
+    assert plain([crop])[0].text.replace(" ", "") == "OpenVINO2024"
+    assert recognizer([crop])[0].text == "OpenVINO 2024"

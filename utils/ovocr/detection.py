@@ -227,8 +227,9 @@ class TextDetector:
 
     Settings: ClassVar[type[StageSettings]]
 
-    def __new__(cls, model: PreparedModel, *args: Any, **kwargs: Any) -> TextDetector:
-        if cls is TextDetector:
+    def __new__(cls, model: PreparedModel | None = None, *args: Any, **kwargs: Any) -> TextDetector:
+        # TextDetector(model) picks the family's class; copy.copy calls __new__ without a model.
+        if cls is TextDetector and model is not None:
             family = model.spec.family
             if family not in DETECTORS:
                 raise ModelError(f"{model.path}: no detector for model family {family!r}")

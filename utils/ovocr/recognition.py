@@ -191,8 +191,11 @@ class TextRecognizer:
     # Decodes one crop's [T, classes] probabilities: text, confidence, kept steps.
     decoder: ClassVar[Decoder]
 
-    def __new__(cls, model: PreparedModel, *args: Any, **kwargs: Any) -> TextRecognizer:
-        if cls is TextRecognizer:
+    def __new__(
+        cls, model: PreparedModel | None = None, *args: Any, **kwargs: Any
+    ) -> TextRecognizer:
+        # TextRecognizer(model) picks the family's class; copy.copy calls __new__ without a model.
+        if cls is TextRecognizer and model is not None:
             family = model.spec.family
             if family not in RECOGNIZERS:
                 raise ModelError(f"{model.path}: no recogniser for model family {family!r}")
