@@ -1,0 +1,231 @@
+"""PDF documents as page images, rendered one page at a time with pypdfium2.
+
+Explained in 09-ocr-at-scale. ``load_pdf_pages`` opens a PDF with PDFium (a PyPI wheel,
+no system library), renders each page to an RGB array at ``dpi`` and yields it before
+the next page is rendered, so memory stays flat on a 500-page file. A missing, broken,
+encrypted or empty PDF raises one ``ImageError`` naming the file and the problem.
+
+The detector sees every page 960 pixels wide whatever the DPI; the DPI decides how many
+pixels the recogniser gets for each line of text. ``DEFAULT_DPI`` was chosen by
+measurement (benchmarks/scale.py, ``--dpi-sweep``): 10-point text is read as well at
+150 DPI as at 200 or 300, 100 DPI loses small print, and 300 DPI costs more time.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "memo.pdf"
+    >>> render_text_pdf(path, [["Quarterly report"], ["Page two"]]).name
+    'memo.pdf'
+    >>> [page.shape for page in load_pdf_pages(path, dpi=72)]
+    [(792, 612, 3), (792, 612, 3)]
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ImageError
+from .images import MAX_SIDE
+
+DEFAULT_DPI = 150
+POINTS_PER_INCH = 72.0
+LETTER = (612.0, 792.0)  # US letter in PDF points (1/72 inch)
+# Why PDFium could not open a file (its FPDF_ERR_* codes), said as a fix.
+_OPEN_ERRORS = {
+    0: "PDF has no pages",  # PDFium refuses an empty page tree without an error code
+    2: "cannot read the file",
+    3: "not a valid PDF (damaged or truncated file?)",
+    4: "encrypted PDF: it needs a password; save an unprotected copy first",
+    5: "PDF uses an unsupported security handler; save an unprotected copy first",
+    6: "PDF page tree is damaged",
+}
+
+
+def is_pdf(path: str | os.PathLike) -> bool:
+    """True when ``path`` ends in ``.pdf`` or starts with the PDF signature ``%PDF``."""
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
+
+
+def open_pdf(path: str | os.PathLike, password: str | None = None) -> Any:
+    """Open a PDF with PDFium; return the ``pypdfium2.PdfDocument`` (close it when done).
+
+    Raises:
+        ImageError: the file is missing, empty, not a PDF, encrypted or has no pages.
+    """
+    import pypdfium2 as pdfium
+
+    path = Path(path)
+    if not path.exists():
+        raise ImageError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageError(f"{path}: is a directory, not a PDF")
+    if path.stat().st_size == 0:
+        raise ImageError(f"{path}: empty file (0 bytes)")
+    try:
+        doc = pdfium.PdfDocument(path, password=password)
+    except pdfium.PdfiumError as exc:
+        code = _failure_code(path, password)
+        problem = _OPEN_ERRORS.get(code, f"cannot open PDF ({exc})")
+        raise ImageError(f"{path}: {problem}") from None
+    if len(doc) == 0:
+        doc.close()
+        raise ImageError(f"{path}: PDF has no pages")
+    return doc
+
+
+def _failure_code(path: Path, password: str | None) -> int:
+    """PDFium's error code for a file that failed to open (0: PDFium reported none).
+
+    ``FPDF_GetLastError`` keeps the code of an earlier failure when a load fails without
+    setting one (an empty page tree), so the load is repeated after two known failures
+    with different codes: a code that differs from the one just set is this file's own.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    garbage = ctypes.create_string_buffer(b"not a PDF")
+    primers = [
+        (lambda: pdfium_c.FPDF_LoadDocument(b"/nonexistent/ovocr-probe.pdf", None), 2),
+        (lambda: pdfium_c.FPDF_LoadMemDocument(garbage, len(garbage.raw), None), 3),
+    ]
+    for prime, primed in primers:
+        prime()
+        try:
+            pdfium.PdfDocument(path, password=password).close()
+        except pdfium.PdfiumError as exc:
+            if exc.err_code != primed:
+                return exc.err_code or 0
+        else:  # opened this time (the file changed meanwhile): say so plainly
+            return 1
+    return 0
+
+
+def pdf_page_count(path: str | os.PathLike, password: str | None = None) -> int:
+    """Number of pages of a PDF (reads the page tree, renders nothing)."""
+    doc = open_pdf(path, password)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def render_scale(width_pt: float, height_pt: float, dpi: float) -> float:
+    """Pixels per PDF point for ``dpi``, lowered so the longer side stays within ``MAX_SIDE``
+    (a poster at 150 DPI would otherwise be a 400-megapixel image)."""
+    scale = dpi / POINTS_PER_INCH
+    return min(scale, MAX_SIDE / max(width_pt, height_pt, 1.0))
+
+
+def load_pdf_pages(
+    path: str | os.PathLike,
+    dpi: float = DEFAULT_DPI,
+    pages: Iterable[int] | None = None,
+    password: str | None = None,
+) -> Iterator[np.ndarray]:
+    """Render the pages of a PDF one at a time; yield each as an RGB ``uint8`` array.
+
+    Only one page is in memory at a time: the next one is rendered when the caller asks
+    for it. Pages are rendered on a white background, with annotations and form fields.
+
+    Args:
+        path: the PDF file.
+        dpi: rendering resolution (pixels per inch); 72 gives one pixel per PDF point.
+        pages: 1-based page numbers to render (as in ``ovocr predict``'s ``"page"``);
+            ``None`` means all pages in order.
+        password: the password of an encrypted PDF.
+
+    Raises:
+        ImageError: the file cannot be opened (see ``open_pdf``), a page number is out of
+            range, or a page cannot be rendered. Pages yielded before stay valid.
+    """
+    if not dpi > 0:
+        raise ValueError(f"dpi must be positive, got {dpi}")
+    doc = open_pdf(path, password)
+    try:
+        count = len(doc)
+        for number in range(1, count + 1) if pages is None else pages:
+            if not 1 <= number <= count:
+                raise ImageError(f"{path}: no page {number} (the PDF has {count})")
+            yield render_page(doc, path, number, dpi)
+    finally:
+        doc.close()
+
+
+def render_page(doc: Any, path: str | os.PathLike, number: int, dpi: float) -> np.ndarray:
+    """Render page ``number`` (1-based) of an open document; ``path`` names it in errors."""
+    import pypdfium2 as pdfium
+
+    try:
+        page = doc[number - 1]
+        try:
+            width, height = page.get_size()
+            bitmap = page.render(scale=render_scale(width, height, dpi), rev_byteorder=True)
+            try:  # a copy: the bitmap's buffer is freed with it
+                return np.array(bitmap.to_numpy()[:, :, :3], copy=True)
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    except (pdfium.PdfiumError, ValueError) as exc:
+        raise ImageError(f"{path}: page {number}: cannot render ({exc})") from None
+
+
+def render_text_pdf(
+    path: str | os.PathLike,
+    pages: Sequence[Sequence[str]],
+    font_size: float = 11.0,
+    font: str = "Helvetica",
+    page_size: tuple[float, float] = LETTER,
+    margin: float = 72.0,
+) -> Path:
+    """Write a born-digital PDF: each page holds the given lines of text.
+
+    The text is real PDF text (one of the 14 standard fonts, Latin-1 characters only),
+    not a picture, so ``load_pdf_pages`` renders it sharply at any DPI. Used by notebook
+    09, the tests and the benchmarks, so nothing has to be downloaded.
+
+    Args:
+        path: where to write the PDF.
+        pages: one list of text lines per page.
+        font_size: in points (1/72 inch); body text of documents is 9-12.
+        font: a standard PDF font, e.g. ``Helvetica``, ``Times-Roman``, ``Courier``.
+        page_size: (width, height) in points; US letter by default.
+        margin: left and top margin in points.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    doc = pdfium.PdfDocument.new()
+    try:
+        for lines in pages:
+            page = doc.new_page(*page_size)
+            for i, text in enumerate(lines):
+                obj = pdfium_c.FPDFPageObj_NewTextObj(doc, font.encode(), ctypes.c_float(font_size))
+                if not obj:
+                    raise ValueError(f"{font!r} is not a standard PDF font")
+                encoded = (text + "\0").encode("utf-16-le")
+                buffer = ctypes.create_string_buffer(encoded, len(encoded))
+                pdfium_c.FPDFText_SetText(obj, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+                baseline = page_size[1] - margin - font_size * (1.2 + 1.6 * i)
+                pdfium_c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, margin, baseline)
+                pdfium_c.FPDFPage_InsertObject(page, obj)  # the page owns it from here
+            page.gen_content()
+            page.close()
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        doc.save(target)
+    finally:
+        doc.close()
+    return target
