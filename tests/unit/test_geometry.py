@@ -39,3 +39,11 @@ def test_sub_quad_and_size_and_clip():
     np.testing.assert_allclose(sub_quad(quad, 0.25, 0.5)[:, 0], [25, 50, 50, 25])
     assert quad_size(quad) == (100.0, 10.0)
     assert clip_quad(quad + 50, 120, 40)[:, 0].max() == 119
+
+
+def test_reading_rows_groups_overlapping_boxes_and_reads_each_row_left_to_right():
+    from ovocr.geometry import reading_rows
+
+    boxes = [(300, 102, 350, 122), (10, 10, 60, 30), (10, 100, 60, 120), (10, 120, 60, 140)]
+    assert reading_rows(boxes) == [[1], [2, 0], [3]]  # 2 and 0 overlap by 18 of 20 px
+    assert reading_rows([]) == []
