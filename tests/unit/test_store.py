@@ -185,3 +185,13 @@ def test_staging_folders_of_killed_runs_are_removed_at_the_next_write(tmp_path):
     os.utime(legacy_old, (hours_ago, hours_ago))
     store.write_entry(tmp_path / NAME, small_files)
     assert hidden(tmp_path) == sorted(p.name for p in (mine, other_host, legacy_new))
+
+
+def test_prepare_cleans_up_after_a_killed_run_even_when_the_model_is_ready(small_entry):
+    host = socket.gethostname()
+    killed = small_entry.parent / f".{NAME}.staging-{host}-{dead_pid()}-0123abcd"
+    wheel = small_entry.parent / ".wheels" / f".x.whl.staging-{host}-{dead_pid()}-89abcdef"
+    for folder in (killed, wheel):
+        folder.mkdir(parents=True)
+    assert models.prepare(NAME, allow_download=False).path == small_entry / "model.xml"
+    assert not killed.exists() and not wheel.exists()

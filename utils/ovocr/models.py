@@ -32,7 +32,7 @@ from .sources.local import local_model
 from .sources.omz import OMZ_HOST, omz_reachable, omz_tools_dir, prepare_omz, run_omz_tool
 from .sources.packaged import fetch_wheel, prepare_packaged
 from .specs import ModelSpec, PreparedModel, Wheel
-from .store import load_entry, sha256_of, verify_entry
+from .store import clean_stale, load_entry, sha256_of, verify_entry
 
 __all__ = [
     "DEFAULT_CLS",
@@ -132,6 +132,8 @@ def prepare(
         raise ModelError(f"{name}: unknown model; see `ovocr models list`")
     say = progress or (lambda _msg: None)
     target = models_dir() / name
+    for folder in (target.parent, target.parent / ".wheels"):
+        clean_stale(folder)  # left by a killed preparation (kill -9, power cut)
     problem = verify_entry(target)
     if problem is None and not force:
         return load_entry(spec, target)

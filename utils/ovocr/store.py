@@ -93,9 +93,9 @@ def _manifest_problem(folder: Path) -> tuple[Manifest | None, str | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
-        return None, ("no manifest" if folder.is_dir() else "not prepared")
+        return None, ("no manifest" if os.path.isdir(folder) else "not prepared")
     except PermissionError as exc:
-        return None, f"cannot read its manifest ({exc.strerror})"
+        return None, f"cannot read its manifest ({exc.strerror}; prepared by another user?)"
     except (OSError, ValueError) as exc:
         return None, f"unreadable manifest ({exc})"
     if not isinstance(data, dict):
