@@ -25,13 +25,13 @@ def test_page_json_has_a_schema_and_writes_each_word_once():
     data = page.to_dict()
     assert data["schema"] == PAGE_SCHEMA == 2
     # the CLI contract: image size, flat words with text/confidence/quad, page text
-    assert [(w["text"], w["line"]) for w in data["words"]] == [("a", 0), ("b", 0), ("c", 1)]
-    assert set(data["words"][0]) == {"text", "confidence", "quad", "line"}
+    assert [w["text"] for w in data["words"]] == ["a", "b", "c"]
+    assert set(data["words"][0]) == {"text", "confidence", "quad"}
     assert data["text"] == "a b c" and (data["width"], data["height"]) == (100, 40)
     assert data["lines"] == [
-        {"text": "a b", "quad": [list(p) for p in QUAD]},
-        {"text": "c", "quad": None},
-        {"text": "", "quad": None},
+        {"text": "a b", "quad": [list(p) for p in QUAD], "first_word": 0, "word_count": 2},
+        {"text": "c", "quad": None, "first_word": 2, "word_count": 1},
+        {"text": "", "quad": None, "first_word": 3, "word_count": 0},
     ]
     assert Page.from_dict(json.loads(json.dumps(data))) == page  # the empty line survives
 

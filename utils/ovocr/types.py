@@ -9,10 +9,11 @@ This module imports nothing else from ``ovocr`` on purpose: every other module
 may depend on it. Explained in 05-ocr-pipeline.
 
 JSON layout (``Page.to_dict``, schema ``PAGE_SCHEMA`` = 2): ``schema``, ``width``,
-``height``, ``words`` (each ``text``, ``confidence``, ``quad`` and the index of its
-``line``), ``text`` (rows joined by newlines), ``lines`` (each its ``text`` and detected
-``quad`` or ``null``) and ``rows`` (lists of line indices). Every word is written once; the
-texts of lines and page are derived from the words, for readers of the JSON.
+``height``, ``words`` (each ``text``, ``confidence`` and ``quad``, line after line),
+``text`` (rows joined by newlines), ``lines`` (each its ``text``, detected ``quad`` or
+``null``, and its words as ``first_word`` index and ``word_count``) and ``rows`` (lists of
+line indices). Every word is written once; the texts of lines and page are derived from
+the words, for readers of the JSON.
 
 Example:
     >>> w = Word("2200", 0.98, ((10, 5), (50, 5), (50, 20), (10, 20)))
@@ -177,17 +178,25 @@ class Page:
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON layout of the module docstring: each word once, with its line index."""
-        words = [
-            {**w.to_dict(), "line": i} for i, line in enumerate(self.lines) for w in line.words
-        ]
+        """The JSON layout of the module docstring: each word once, lines point to theirs."""
+        lines, first = [], 0
+        for line in self.lines:
+            lines.append(
+                {
+                    "text": line.text,
+                    "quad": _rounded(line.quad),
+                    "first_word": first,
+                    "word_count": len(line.words),
+                }
+            )
+            first += len(line.words)
         return {
             "schema": PAGE_SCHEMA,
             "width": self.width,
             "height": self.height,
-            "words": words,
+            "words": [w.to_dict() for w in self.words],
             "text": self.text,
-            "lines": [{"text": line.text, "quad": _rounded(line.quad)} for line in self.lines],
+            "lines": lines,
             "rows": [list(r) for r in self.rows],
         }
 
@@ -200,13 +209,13 @@ class Page:
             if not lines and data.get("words"):
                 lines = tuple(Line((Word.from_dict(w),)) for w in data["words"])
         elif schema == PAGE_SCHEMA:
-            grouped: list[list[Word]] = [[] for _ in data.get("lines", [])]
-            for w in data.get("words", []):
-                grouped[int(w["line"])].append(Word.from_dict(w))
-            quads = [d.get("quad") for d in data.get("lines", [])]
+            words = [Word.from_dict(w) for w in data.get("words", [])]
             lines = tuple(
-                Line(tuple(words), as_quad(q) if q is not None else None)
-                for words, q in zip(grouped, quads)
+                Line(
+                    tuple(words[d["first_word"] : d["first_word"] + d["word_count"]]),
+                    as_quad(d["quad"]) if d.get("quad") is not None else None,
+                )
+                for d in data.get("lines", [])
             )
         else:
             raise ValueError(f"page schema {schema!r} is newer than this ovocr ({PAGE_SCHEMA})")
