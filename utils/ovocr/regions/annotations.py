@@ -262,7 +262,10 @@ def save_annotations(path: str | os.PathLike, annotations: Sequence[Annotation])
     target.parent.mkdir(parents=True, exist_ok=True)
     base = target.parent.resolve()
     records = [a.to_dict(relative_to=base) for a in annotations]
-    target.write_text(json.dumps({"annotations": records}, indent=1, ensure_ascii=False) + "\n")
+    target.write_text(
+        json.dumps({"annotations": records}, indent=1, ensure_ascii=False) + "\n",
+        encoding="utf-8",  # read back as UTF-8; Windows would write its ANSI code page
+    )
     return target
 
 

@@ -26,6 +26,8 @@ from ..store import write_entry
 OMZ_HOST = "storage.openvinotoolkit.org"
 OMZ_TIMEOUT_S = 900
 TOOLS = ("omz_downloader", "omz_converter", "omz_info_dumper")
+# Where a venv keeps its programs, and their suffix: Scripts\*.exe on Windows.
+SCRIPTS, EXE = ("Scripts", ".exe") if os.name == "nt" else ("bin", "")
 HOW_TO_INSTALL = (
     "create their environment with `make omz-tools` (.venv-omz, openvino-dev 2024.6), "
     "or set OVOCR_OMZ_TOOLS to a folder holding them"
@@ -50,11 +52,11 @@ def omz_tools_dir() -> Path | None:
     candidates = [Path(env).expanduser()] if env else []
     root = project_root()
     if not env and root is not None:
-        candidates.append(root / ".venv-omz" / "bin")
+        candidates.append(root / ".venv-omz" / SCRIPTS)
     if not env and shutil.which("omz_downloader"):
         candidates.append(Path(shutil.which("omz_downloader") or "").parent)
     for folder in candidates:
-        if all(os.access(folder / tool, os.X_OK) for tool in TOOLS):
+        if all(os.access(folder / (tool + EXE), os.X_OK) for tool in TOOLS):
             return folder
     return None
 
@@ -65,9 +67,9 @@ def omz_tool(tool: str) -> Path:
         raise ModelError(f"{tool}: not an Open Model Zoo tool; choose one of {', '.join(TOOLS)}")
     folder = omz_tools_dir()
     if folder is None:
-        where = os.environ.get("OVOCR_OMZ_TOOLS", "").strip() or ".venv-omz/bin"
+        where = os.environ.get("OVOCR_OMZ_TOOLS", "").strip() or f".venv-omz/{SCRIPTS}"
         raise ModelError(f"{tool}: the Open Model Zoo tools are not in {where}; {HOW_TO_INSTALL}")
-    return folder / tool
+    return folder / (tool + EXE)
 
 
 def _tool_env(folder: Path) -> dict[str, str]:
