@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -282,25 +283,69 @@ def test_models_verify_reports_a_bad_manifest_in_one_line(tmp_path, manifest, pr
     assert line.startswith(f"{MODEL}: {problem}")
 
 
-def test_a_models_folder_of_another_user_is_one_clear_line(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root may write anywhere: run the suite as a normal user to see this probe")
+def another_user(probe: Path) -> list[str]:
+    """A command prefix under which file permissions apply: nothing for a normal user; for
+    root (who may write anywhere), ``setpriv`` without the capabilities that bypass them."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    drop = "-dac_override,-dac_read_search"
+    prefix = [setpriv, "--bounding-set", drop, "--inh-caps", drop] if setpriv else []
+    probe.mkdir()
+    probe.chmod(0o555)
+    tried = subprocess.run([*prefix, "touch", str(probe / "x")], capture_output=True)
+    if not prefix or tried.returncode == 0:
+        pytest.skip("root may write anywhere and setpriv cannot drop that here")
+    return prefix
+
+
+def run_as(prefix: list[str], args: list[str], models_dir: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*prefix, *OVOCR, *args],
+        env={**os.environ, "OVOCR_MODELS": str(models_dir)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_read_only_models_folder_is_read_and_never_a_traceback(tmp_path):
+    prefix = another_user(tmp_path / "probe")
     models_dir = tmp_path / "models"
-    small_entry(models_dir)
-    models_dir.chmod(0o555)  # as if prepared by someone else
+    entry = small_entry(models_dir)
+    for path in (entry / "model.xml", entry / "model.bin", entry / "manifest.json"):
+        path.chmod(0o444)
+    entry.chmod(0o555)
+    models_dir.chmod(0o555)  # as if another user prepared it for everyone to read
     try:
-        done = subprocess.run(
-            [*OVOCR, "models", "prepare", "ppocrv5-det", "-q"],
-            env={**os.environ, "OVOCR_MODELS": str(models_dir)},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        verified = run_as(prefix, ["models", "verify", MODEL], models_dir)
+        prepared = run_as(prefix, ["models", "prepare", "ppocrv5-det", "-q"], models_dir)
     finally:
         models_dir.chmod(0o755)
+        entry.chmod(0o755)
+    assert (verified.returncode, verified.stdout, verified.stderr) == (0, f"{MODEL}: ok\n", "")
+    assert prepared.returncode == 2 and "Traceback" not in prepared.stderr
+    (line,) = prepared.stderr.splitlines()
+    assert line == (
+        f"ovocr: {models_dir / '.wheels'}: cannot write here (Permission denied); if another "
+        "user prepared these models, ask them to run `ovocr models prepare`, or set "
+        "OVOCR_MODELS to a folder of your own"
+    )
+
+
+def test_an_unreadable_model_folder_is_one_clear_line(tmp_path):
+    prefix = another_user(tmp_path / "probe")
+    models_dir = tmp_path / "models"
+    entry = small_entry(models_dir)
+    entry.chmod(0o000)  # another user's private folder
+    try:
+        done = run_as(prefix, ["models", "verify", MODEL], models_dir)
+    finally:
+        entry.chmod(0o755)
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    (line,) = done.stderr.splitlines()
-    assert line.startswith(f"ovocr: {models_dir}") and "cannot write here" in line
+    assert done.stdout == (
+        f"{MODEL}: cannot read its manifest (Permission denied; prepared by another user?)\n"
+    )
 
 
 @pytest.fixture(scope="module")

