@@ -16,13 +16,15 @@ KIT ?=
 KIT_TARGETS ?=
 KIT_DIR = $(abspath $(KIT))
 FROM_KIT = $(if $(KIT),--no-index --find-links $(KIT_DIR)/$(1))
-# Debian packages the suite uses: fonts for Unicode labels in figures, Chromium for the
-# real-browser test of the notebooks (tests/browser; Playwright drives it, never downloads one).
-APT_PACKAGES ?= fonts-dejavu-core chromium
+# Debian packages the suite uses: fonts for Unicode labels in figures (optional: matplotlib's
+# copy of DejaVu is the fallback), and for make test only Chromium, for the real-browser test
+# of the notebooks (tests/browser; Playwright drives it, never downloads one).
+APT_PACKAGES ?= fonts-dejavu-core
+TEST_APT_PACKAGES ?= chromium
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.ipynb))
 
 
-.PHONY: setup check-python venv omz-tools apt models kit models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
+.PHONY: setup check-python venv omz-tools apt apt-test models kit models-int8 lab test lint unit notebook-tests notebooks bench peers lock clean help
 
 help:
 	@echo "make lab    - set everything up, then open the notebooks in JupyterLab"
@@ -98,7 +100,11 @@ unit: setup
 notebook-tests: setup
 	$(BIN)/pytest --nbval-lax $(NOTEBOOKS) -q
 
-test: setup models-int8 lint
+# Chromium for tests/browser: make test installs it, make lab does not.
+apt-test:
+	@$(MAKE) --no-print-directory apt APT_PACKAGES="$(TEST_APT_PACKAGES)"
+
+test: setup apt-test models-int8 lint
 	$(BIN)/pytest tests --nbval-lax $(NOTEBOOKS) -q
 
 notebooks: setup
