@@ -15,9 +15,10 @@ characters, and that shows on English text in three ways, each handled here:
   re-reads in English only the lines that are mostly English already, so Chinese lines
   still read as Chinese.
 
-``TextRules`` bundles the three for one recogniser; ``TextRecognizer.decode`` calls it.
+``TextRules`` bundles the three for one recogniser; ``TextRecognizer.decode`` calls it
+and gets each character's probability back too (``char_probabilities``).
 Every function keeps one CTC time step per output character, so word boxes can still be
-cut at the spaces (``ovocr.pipeline.split_words``).
+cut at the spaces (``ovocr.builder.split_words``).
 
 A fourth rule is for crops given directly (``ovocr recognize``): a crop much taller than
 wide usually holds a word turned by 90 degrees, one way or the other. ``read_upright``
