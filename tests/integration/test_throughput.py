@@ -88,3 +88,12 @@ def test_request_shapes_and_model_bound(throughput_pipeline):
     assert sum(s[0] for s in rec_shapes) == regions  # one row per detected region
     assert all(s[1:3] == (3, 48) and s[3] >= 160 for s in rec_shapes)
     assert inference_seconds(throughput_pipeline.recognizer.compiled, rec_shapes) > 0
+
+
+def test_map_and_call_drop_lines_below_the_same_min_confidence(pipeline):
+    import dataclasses
+
+    image = render_text(["HELLO WORLD"])
+    strict = dataclasses.replace(pipeline, min_confidence=1.01)  # no reading is that sure
+    assert strict(image).text == "" and [p.text for p in strict.map([image])] == [""]
+    assert pipeline(image).text == "HELLO WORLD"

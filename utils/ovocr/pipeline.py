@@ -45,6 +45,8 @@ class OcrPipeline:
     detector: TextDetector
     recognizer: TextRecognizer
     classifier: AngleClassifier | None = None
+    # Lines read less confidently give no words (PaddleOCR's drop_score, 08-accuracy).
+    min_confidence: float = builder.MIN_CONFIDENCE
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.detector(image)
@@ -63,7 +65,7 @@ class OcrPipeline:
         flipped: Sequence[bool],
     ) -> Page:
         """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``."""
-        return builder.assemble(size, detections, readings, flipped)
+        return builder.assemble(size, detections, readings, flipped, self.min_confidence)
 
     def read_regions(self, image: np.ndarray, detections: Detections) -> Page:
         """Crop every detected quad, read it, and assemble the ``Page``."""
@@ -93,7 +95,12 @@ class OcrPipeline:
                 instead of raising it, so a batch can report it and go on.
         """
         return run_many(
-            self.detector, self.recognizer, self.classifier, images, return_errors=return_errors
+            self.detector,
+            self.recognizer,
+            self.classifier,
+            images,
+            return_errors=return_errors,
+            min_confidence=self.min_confidence,
         )
 
     def read_crops(self, crops: Sequence[ImageSource]) -> list[Reading]:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .builder import assemble, cut_crops
+from .builder import MIN_CONFIDENCE, assemble, cut_crops
 from .detection import Detections, TextDetector
 from .errors import ImageError
 from .images import load_image
@@ -87,6 +87,7 @@ def run_many(
     classifier: AngleClassifier | None,
     images: Iterable[Any],
     return_errors: bool = False,
+    min_confidence: float = MIN_CONFIDENCE,
 ) -> Iterator[Page | ImageError]:
     """Read many images with overlapping requests; yield one result per input, in order.
 
@@ -94,6 +95,7 @@ def run_many(
         detector, recognizer, classifier: the stages of the pipeline.
         images: what ``load_image`` reads (paths, RGB arrays, PIL images).
         return_errors: yield an unreadable image's ``ImageError`` instead of raising it.
+        min_confidence: lines read less confidently give no words (``builder.assemble``).
     """
     import openvino as ov
 
@@ -140,7 +142,7 @@ def run_many(
     def finish(slot: _Slot) -> None:
         assert slot.image is not None
         size = slot.image.shape[:2]
-        slot.result = assemble(size, slot.detections, slot.readings, slot.flipped)
+        slot.result = assemble(size, slot.detections, slot.readings, slot.flipped, min_confidence)
         slot.image = None
 
     sources = iter(images)
@@ -192,6 +194,11 @@ def run_many(
         loader.shutdown(wait=True, cancel_futures=True)
         det_queue.wait_all()
         rec_queue.wait_all()
+        # OpenVINO's threads drop their last references to the callbacks a moment after
+        # wait_all() returns, taking the GIL to do so: a caller that exits in that moment
+        # (`ovocr predict DIR | head -n 1`) aborts ("terminate called without an active
+        # exception", exit 134) in about one run in four; a pause lets them finish.
+        time.sleep(0.05)
 
 
 def request_shapes(
