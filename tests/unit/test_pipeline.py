@@ -1,0 +1,45 @@
+"""load_pipeline's runtime options are checked before any model is looked at."""
+
+import inspect
+
+import pytest
+from ovocr.errors import DeviceError
+from ovocr.pipeline import load_pipeline, load_recognizer, runtime_options
+from ovocr.settings import SettingsError
+
+
+def fail_get_model(*args, **kwargs):
+    raise AssertionError("a model was loaded before the options were checked")
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"precision": "fp32"}, SettingsError, r"did you mean 'f32'\? \(choose one of f32"),
+        ({"hint": "FAST"}, SettingsError, "unknown hint 'FAST'.*LATENCY, THROUGHPUT"),
+        ({"device": "TPU"}, DeviceError, "device 'TPU' is not available.*choose one of"),
+    ],
+)
+def test_bad_runtime_options_fail_first(monkeypatch, options, error, message):
+    monkeypatch.setattr("ovocr.pipeline.get_model", fail_get_model)
+    for load in (load_pipeline, load_recognizer):
+        with pytest.raises(error, match=message):
+            load(**options)
+
+
+def test_options_are_normalised_and_everything_after_the_model_names_is_keyword_only():
+    options = runtime_options("cpu", "F32", "throughput", "")
+    assert (options.device, options.precision, options.hint, options.cache_dir) == (
+        "CPU",
+        "f32",
+        "THROUGHPUT",
+        None,
+    )
+    params = inspect.signature(load_pipeline).parameters
+    assert [p for p in params if params[p].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD] == [
+        "det",
+        "rec",
+        "cls",
+    ]
+    with pytest.raises(TypeError):
+        load_pipeline("ppocrv6-small-det", "ppocrv6-small-rec", None, "CPU")
