@@ -119,13 +119,9 @@ def test_models_verify_reports_each_model_and_fails_on_a_bad_file(tmp_path, monk
     assert done.returncode == 2 and "unrecognized arguments: --no-such-option" in done.stderr
 
 
-def test_predict_imports_nothing_it_does_not_use(image_dir, tmp_path):
-    """Every import is paid at each start: no progress bars, plots or geometry library."""
-    from ovocr import models
-
-    for name in (models.DEFAULT_DET, models.DEFAULT_REC):
-        if not models.is_prepared(name):
-            pytest.skip(f"{name} is not prepared; run `make models`")
+def test_predict_imports_nothing_it_does_not_use(requires_models, image_dir, tmp_path):
+    """Every import is paid at each start: no progress bars, plots, geometry library, PDF
+    renderer or cluster engine unless the run uses them."""
     script = (
         "import sys; from ovocr.cli import main; "
         f"code = main(['predict', '-q', {str(image_dir / 'good.png')!r}, "
@@ -139,4 +135,5 @@ def test_predict_imports_nothing_it_does_not_use(image_dir, tmp_path):
     code, *loaded = done.stdout.split()
     assert code == "0", done.stderr
     assert {"openvino", "cv2", "numpy"} <= set(loaded)  # the check sees real imports
-    assert not {"tqdm", "matplotlib", "shapely", "nncf", "torch"} & set(loaded)
+    unused = {"tqdm", "matplotlib", "shapely", "nncf", "torch", "ray", "pypdfium2", "sklearn"}
+    assert not unused & set(loaded)

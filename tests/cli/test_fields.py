@@ -120,6 +120,17 @@ def test_usage_and_model_errors_are_one_line(tmp_path):
     done = run("fields", "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"))
     assert done.returncode == 2
     assert f"ovocr: {tmp_path}: no annotations.json and no boxes/ folder" in done.stderr
-    done = run("fields", str(tmp_path))
-    assert done.returncode == 2 and "usage: ovocr fields --model DIR IMAGE" in done.stderr
-    assert "Traceback" not in done.stderr
+    for args in (["fields", str(tmp_path)], ["fields"], ["fields", "read", str(tmp_path)]):
+        done = run(*args)
+        assert done.returncode == 2 and "usage: ovocr fields --model DIR IMAGE" in done.stderr
+        assert "Traceback" not in done.stderr
+    done = run("fields", "train", "--data", str(tmp_path))
+    assert done.returncode == 2 and "usage: ovocr fields train --data DIR --out DIR" in done.stderr
+
+
+def test_read_and_train_are_sub_commands():
+    done = run("fields", "--help")
+    assert done.returncode == 0 and "{read,train}" in done.stdout
+    done = run("fields", "train", "--help")
+    assert done.returncode == 0
+    assert "--data" in done.stdout and "--model" not in done.stdout  # train's options only

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from ovocr.errors import ImageError, ImageWarning
 from ovocr.images import load_image
+from PIL import Image
 
 
 def ramp(dtype: type, top: float) -> np.ndarray:
@@ -74,3 +75,40 @@ def test_unusable_arrays_are_image_errors(array, problem):
 def test_downscaling_says_so():
     with pytest.warns(ImageWarning, match="downscaled to 100x5 pixels"):
         assert load_image(np.zeros((10, 200), np.uint8), max_side=100).shape == (5, 100, 3)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "RGBA", "P", "I;16", "CMYK"])
+def test_pil_images_are_accepted_in_every_mode(mode):
+    gray = np.linspace(0, 255, 16).reshape(4, 4).astype(np.uint8)
+    image = Image.fromarray(gray).convert(mode)
+    rgb = load_image(image)
+    assert rgb.dtype == np.uint8 and rgb.shape == (4, 4, 3)
+    assert image.mode == mode  # the caller's image is not changed
+
+
+def test_pil_image_is_turned_upright_by_its_exif_orientation():
+    wide = Image.fromarray(np.zeros((2, 6), np.uint8))
+    wide.getexif()[0x0112] = 6  # stored turned: rotate 90 degrees to show it
+    assert load_image(wide).shape == (6, 2, 3)
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        (None, "<NoneType>: expected a file path, a NumPy array or a PIL image$"),
+        (b"\x89PNG...", "<bytes>: .*; for encoded bytes use PIL.Image.open\\(io.BytesIO"),
+        (42, "<int>: expected a file path"),
+    ],
+)
+def test_other_python_inputs_are_one_image_error(source, problem):
+    with pytest.raises(ImageError, match=problem):
+        load_image(source)
+
+
+def test_map_with_errors_goes_on_past_a_bad_python_input(pipeline):
+    from conftest import render_text
+
+    good = render_text(["HELLO"])
+    results = list(pipeline.map([None, good, b"bytes", Image.fromarray(good)], return_errors=True))
+    assert [type(r).__name__ for r in results] == ["ImageError", "Page", "ImageError", "Page"]
+    assert results[1].text == results[3].text == "HELLO"

@@ -51,12 +51,7 @@ def piped(args: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def batch(tmp_path_factory) -> list[Path]:
-    from ovocr import models
-
-    for name in (models.DEFAULT_DET, models.DEFAULT_REC):
-        if not models.is_prepared(name):
-            pytest.skip(f"{name} is not prepared; run `make models`")
+def batch(requires_models, tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("batch")
     paths = []
     for i, word in enumerate(["ALPHA", "BRAVO", "NOTES", "DELTA", "ECHO"]):

@@ -7,10 +7,12 @@ names the file and the problem, so a batch can report it and go on.
 from __future__ import annotations
 
 import codecs
+import errno
 import math
 import os
+import stat
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -42,71 +44,145 @@ _IMAGE_MAGIC = {
 }
 
 
-def load_image(source: str | os.PathLike | np.ndarray, max_side: int = MAX_SIDE) -> np.ndarray:
+def load_image(
+    source: str | os.PathLike | np.ndarray | Image.Image, max_side: int = MAX_SIDE
+) -> np.ndarray:
     """Read an image as an RGB ``uint8`` array of shape ``(height, width, 3)``.
 
     Honours EXIF orientation, flattens alpha onto white, converts grayscale, palette,
     16-bit and CMYK images, and shrinks images whose longer side exceeds ``max_side``.
 
     Args:
-        source: a file path, or an array (``HxW`` gray, ``HxWx3`` RGB, ``HxWx4`` RGBA).
+        source: a file path, a PIL image, or an array (``HxW`` gray, ``HxWx3`` RGB,
+            ``HxWx4`` RGBA).
         max_side: longest side kept; larger images are downscaled.
 
     Raises:
-        ImageError: the file is missing, empty, not an image, truncated or too large.
+        ImageError: the file is missing, unreadable, empty, not an image, truncated or too
+            large, or ``source`` is none of the accepted kinds.
     """
     if isinstance(source, np.ndarray):
         return _normalise_array(source, "<array>", max_side)
+    if isinstance(source, Image.Image):
+        return _normalise_array(np.asarray(_pil_to_rgb(source)), "<PIL image>", max_side)
+    if not isinstance(source, (str, os.PathLike)):
+        hint = "; for encoded bytes use PIL.Image.open(io.BytesIO(data))"
+        raise ImageError(
+            f"<{type(source).__name__}>: expected a file path, a NumPy array or a PIL image"
+            + (hint if isinstance(source, (bytes, bytearray)) else "")
+        )
     path = Path(source)
-    if not path.exists():
-        raise ImageError(f"{path}: no such file")
-    if path.is_dir():
-        raise ImageError(f"{path}: is a directory, not an image")
-    if path.stat().st_size == 0:
-        raise ImageError(f"{path}: empty file (0 bytes)")
+    name = display_name(path)
+    _check_file(path, name)
     try:
-        with warnings.catch_warnings():
+        fh = open(path, "rb")  # noqa: SIM115 (closed by the with below)
+    except OSError as exc:
+        raise ImageError(f"{name}: {os_problem(exc)}") from None
+    try:
+        with fh, warnings.catch_warnings():
             # Pillow warns above 89 megapixels; MAX_PIXELS is checked below instead, on the
             # size really decoded. Pillow itself still refuses files above 179 megapixels.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with Image.open(fh) as img:
                 if max(img.size) > 2 * max_side:
                     # JPEG only: decode at 1/2, 1/4 or 1/8 scale, keeping >= max_side.
                     scale = max_side / max(img.size)
                     img.draft("RGB", (math.ceil(img.width * scale), math.ceil(img.height * scale)))
                 if img.width * img.height > MAX_PIXELS:
-                    raise ImageError(_too_large(path, img.size))
+                    raise ImageError(_too_large(name, img.size))
                 img.load()
                 ImageOps.exif_transpose(img, in_place=True)  # in place: no second copy
                 rgb = _to_rgb(img)
     except ImageError:
         raise
     except UnidentifiedImageError:
-        raise ImageError(f"{path}: {_what_instead(path)}") from None
+        raise ImageError(f"{name}: {_what_instead(path)}") from None
     except Image.DecompressionBombError:
-        raise ImageError(_too_large(path)) from None
+        raise ImageError(_too_large(name)) from None
     except (OSError, SyntaxError, ValueError) as exc:
+        if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the format
+            raise ImageError(f"{name}: cannot read file ({os_problem(exc)})") from None
         if "truncated" in str(exc):
-            raise ImageError(f"{path}: truncated file (an interrupted download or copy?)") from None
-        raise ImageError(f"{path}: cannot decode image ({exc})") from None
-    return _normalise_array(np.asarray(rgb), str(path), max_side)
+            raise ImageError(f"{name}: truncated file (an interrupted download or copy?)") from None
+        raise ImageError(f"{name}: cannot decode image ({exc})") from None
+    return _normalise_array(np.asarray(rgb), name, max_side)
 
 
-def _too_large(path: Path, size: tuple[int, int] | None = None) -> str:
+def display_name(path: str | os.PathLike) -> str:
+    """``path`` as a one-line message shows it: as is when every character is printable,
+    else its bytes in Python notation (``b'scan\\n1.png'``), so that a newline or a byte
+    that is not UTF-8 can neither split the line nor hide which file is meant."""
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        return repr(text)
+    return text if text.isprintable() else repr(os.fsencode(text))
+
+
+# What an errno means for a file the user named, in the words of a one-line message.
+_OS_PROBLEMS = {
+    errno.ENOENT: "no such file",
+    errno.ENOTDIR: "no such file (a part of the path is not a folder)",
+    errno.ELOOP: "symbolic link loop (too many levels of symbolic links)",
+    errno.ENAMETOOLONG: "file name too long",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def os_problem(exc: OSError) -> str:
+    """The problem an ``OSError`` reports, in the words of a one-line message."""
+    return _OS_PROBLEMS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
+
+
+def _check_file(path: Path, name: str) -> None:
+    """Raise an ``ImageError`` unless ``path`` is a non-empty regular file (never opened
+    otherwise: opening a FIFO would wait for a writer forever)."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT and os.path.islink(path):
+            raise ImageError(f"{name}: broken symbolic link (its target does not exist)") from None
+        raise ImageError(f"{name}: {os_problem(exc)}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ImageError(f"{name}: is a directory, not an image")
+    if stat.S_ISFIFO(info.st_mode):
+        raise ImageError(f"{name}: is a named pipe (FIFO), not an image file")
+    if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode):
+        raise ImageError(f"{name}: is a device, not an image file")
+    if not stat.S_ISREG(info.st_mode):
+        raise ImageError(f"{name}: is a socket or special file, not an image file")
+    if info.st_size == 0:
+        raise ImageError(f"{name}: empty file (0 bytes)")
+
+
+def _pil_to_rgb(img: Image.Image) -> Image.Image:
+    """A PIL image from the caller, upright as its EXIF says, as RGB; never changed in place."""
+    if img.width * img.height > MAX_PIXELS:
+        raise ImageError(_too_large("<PIL image>", img.size))
+    try:
+        return _to_rgb(ImageOps.exif_transpose(img))
+    except (OSError, ValueError) as exc:  # a lazily loaded image whose file went bad
+        raise ImageError(f"<PIL image>: cannot decode image ({exc})") from None
+
+
+def _too_large(name: str, size: tuple[int, int] | None = None) -> str:
     pixels = f"{size[0]}x{size[1]} pixels" if size else "image"
     return (
-        f"{path}: {pixels} is too large to decode safely (limit {MAX_PIXELS // 10**6} "
+        f"{name}: {pixels} is too large to decode safely (limit {MAX_PIXELS // 10**6} "
         "megapixels); shrink it first"
     )
 
 
 def _what_instead(path: Path) -> str:
-    """Why Pillow could not identify ``path``: say what the file is instead, if we can."""
+    """Why Pillow could not identify ``path``: say what the file is instead, if we can.
+
+    The one place that sniffs a file's first bytes (PDF, ZIP, HTML, text).
+    """
     try:
         with open(path, "rb") as fh:
             head = fh.read(1024)
     except OSError as exc:
-        return f"cannot read file ({exc.strerror or exc})"
+        return f"cannot read file ({os_problem(exc)})"
     for magic, kind in _NOT_IMAGES.items():
         if head.startswith(magic):
             return f"not an image file ({kind})"
@@ -192,32 +268,66 @@ def _as_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     return np.clip(x, 0, 255).astype(np.uint8)
 
 
-def iter_image_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
+def iter_image_paths(
+    paths: Iterable[str | os.PathLike], on_error: Callable[[ImageError], None] | None = None
+) -> Iterator[Path]:
     """Expand files and directories (recursively, sorted) into image paths.
 
     A named file is yielded whatever its extension, so that a bad file is reported
     rather than silently skipped. A directory yields only files with an image extension,
     skipping hidden ones (``.ipynb_checkpoints/``, the ``._name.jpg`` files macOS leaves).
     A path that does not exist is yielded as is; loading it raises the error.
+
+    Args:
+        paths: files and folders.
+        on_error: called with the ``ImageError`` of a folder that holds no images or of a
+            subfolder that cannot be read, and the expansion goes on; without it, the
+            first such error is raised.
     """
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            found = sorted(
-                (
-                    p
-                    for p in path.rglob("*")
-                    if p.suffix.lower() in IMAGE_EXTENSIONS
-                    and p.is_file()
-                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                ),
-                key=_natural_key,
-            )
-            if not found:
-                raise ImageError(f"{path}: directory contains no images")
-            yield from found
-        else:
+        try:
+            is_dir = path.is_dir()
+        except OSError:  # e.g. a name too long: loading the path reports it
+            is_dir = False
+        if not is_dir:
             yield path
+            continue
+        found, problems = _scan(path)
+        if not found and not problems:
+            problems.append(ImageError(f"{display_name(path)}: directory contains no images"))
+        for problem in problems:
+            if on_error is None:
+                raise problem
+            on_error(problem)
+        yield from found
+
+
+def _scan(folder: Path) -> tuple[list[Path], list[ImageError]]:
+    """Image files under ``folder`` in natural order, and the subfolders that cannot be read.
+
+    Symbolic links to folders are not followed (no loops); links to files are kept.
+    """
+    found: list[Path] = []
+    problems: list[ImageError] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = display_name(exc.filename or folder)
+        problems.append(ImageError(f"{where}: cannot read folder ({os_problem(exc)})"))
+
+    for root, dirs, files in os.walk(folder, onerror=unreadable):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for file in files:
+            path = Path(root, file)
+            if file.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
+                continue
+            try:
+                keep = path.is_file()
+            except OSError:  # cannot even look at it: loading it reports why
+                keep = True
+            if keep:
+                found.append(path)
+    return sorted(found, key=_natural_key), problems
 
 
 def _natural_key(path: Path) -> list:

@@ -7,7 +7,10 @@
 ``ovocr models list|prepare|verify``, ``ovocr devices``, ``ovocr fields [read|train]``.
 
 A bad input prints ``ovocr: <path>: <problem>`` on stderr and the batch goes on; the exit
-code is 1 if any input failed, 2 for a usage, model, device or output error, else 0.
+code is 1 if any input failed, 2 for a usage, model, device or output error (``ovocr:
+<stdout>: No space left on device``), else 0. A reader that stops early (``| head``) ends
+the run quietly with 141, Ctrl-C with 130 and SIGTERM with 143 (128 + the signal, as a
+shell reports it), leaving no temporary file and the previous ``-o`` file untouched.
 
 One module per command group (``predict``, ``models``, ``devices``, ``fields``); what they
 share is in ``common``.
@@ -16,11 +19,30 @@ share is in ``common``.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from typing import Any
 
 from ..errors import OvocrError
 from . import devices, fields, models, predict
-from .common import EXIT_FATAL, EXIT_INTERRUPTED, error, image_warnings
+from .common import (
+    EXIT_CLOSED_PIPE,
+    EXIT_FATAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    ClosedOutput,
+    error,
+    finish_stdout,
+    image_warnings,
+)
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
+
+
+def _terminate(_signum: int, _frame: Any) -> None:
+    raise Terminated
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,12 +68,35 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra:
         args.names += extra
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    try:
+        finish_stdout()
+    except ClosedOutput:
+        return code if code > EXIT_FATAL else EXIT_CLOSED_PIPE
+    except OvocrError as exc:
+        if code != EXIT_FATAL:  # else the failed write was reported already
+            error(str(exc))
+        return EXIT_FATAL
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """The command's exit code; every error a user can act on printed as one line."""
     try:
         with image_warnings():
             return args.func(args)
+    except (ClosedOutput, BrokenPipeError):  # like cat or seq under `| head`: no message
+        return EXIT_CLOSED_PIPE
     except OvocrError as exc:
         error(str(exc))
         return EXIT_FATAL
     except KeyboardInterrupt:
         error("interrupted")
         return EXIT_INTERRUPTED
+    except Terminated:
+        error("terminated")
+        return EXIT_TERMINATED

@@ -8,7 +8,9 @@ module at each start.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import stat
 import sys
 import tempfile
 import warnings
@@ -18,9 +20,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import ImageError, ImageWarning, OvocrError
+from ..images import display_name, os_problem
 
 EXIT_OK, EXIT_INPUT, EXIT_FATAL = 0, 1, 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+# 128 + the signal, as shells report a program the signal ended
+EXIT_INTERRUPTED, EXIT_CLOSED_PIPE, EXIT_TERMINATED = 130, 141, 143
+NOT_UTF8 = "file name is not UTF-8, which JSON output cannot hold; rename the file"
 
 
 def error(message: str) -> None:
@@ -61,27 +66,151 @@ def image_warnings() -> Iterator[None]:
         yield
 
 
+class ClosedOutput(Exception):
+    """The reader of the output went away (``ovocr predict DIR | head -n 1``)."""
+
+
+class Output:
+    """Where JSON lines go: one record a line, written through at once.
+
+    A write error becomes an ``OvocrError`` naming the output (``<stdout>`` or the path),
+    a closed pipe ``ClosedOutput``. Files are written through their descriptor, unbuffered,
+    so nothing is left to fail later when they are closed.
+    """
+
+    def __init__(self, name: str, stream: IO[str] | None = None, fd: int | None = None) -> None:
+        self.name, self.stream, self.fd = name, stream, fd
+
+    def write(self, record: dict[str, Any]) -> None:
+        line = json.dumps(record, ensure_ascii=False) + "\n"
+        try:
+            if self.fd is None:
+                assert self.stream is not None
+                self.stream.write(line)
+                self.stream.flush()
+            else:
+                data = memoryview(line.encode("utf-8"))
+                while data:
+                    data = data[os.write(self.fd, data) :]
+        except BrokenPipeError:
+            raise ClosedOutput(self.name) from None
+        except OSError as exc:
+            raise OvocrError(f"{self.name}: {exc.strerror or exc}") from None
+
+
+STDOUT = "<stdout>"
+
+
+def echo(text: str) -> None:
+    """Print a line of a command's result on stdout; a failed write is reported like
+    ``Output.write`` reports it."""
+    try:
+        print(text, file=sys.stdout)
+    except BrokenPipeError:
+        raise ClosedOutput(STDOUT) from None
+    except OSError as exc:
+        raise OvocrError(f"{STDOUT}: {exc.strerror or exc}") from None
+
+
 @contextmanager
-def output(path: str | None) -> Iterator[IO[str]]:
-    """stdout, or a file written under a temporary name and renamed when complete."""
+def output(path: str | None) -> Iterator[Output]:
+    """stdout, or the file ``path``.
+
+    A plain file (or a new one) is written under a hidden temporary name beside it and
+    renamed over it when complete, so an interrupted run leaves the old results; it keeps
+    the old file's mode, or gets the umask's. Anything else (a FIFO, a device such as
+    ``/dev/stdout``) is written into directly: renaming over it would replace it. A
+    symbolic link is followed: its target is replaced, the link stays.
+    """
     if not path:
-        yield sys.stdout
+        yield Output(STDOUT, stream=sys.stdout)
         return
     target = Path(path)
-    if target.is_dir():
-        raise OvocrError(f"{target}: is a directory; -o needs a file name")
+    name = display_name(target)
+    real = Path(os.path.realpath(target))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+        info: os.stat_result | None = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):  # mkdir below says what is in the way
+        info = None
     except OSError as exc:
-        raise OvocrError(f"{target}: cannot write here ({exc.strerror}: {exc.filename})") from None
+        raise OvocrError(f"{name}: cannot write here ({os_problem(exc)})") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise OvocrError(f"{name}: is a directory; -o needs a file name")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        fd = _open_or_fail(name, lambda: os.open(real, os.O_WRONLY | os.O_CLOEXEC))
+        try:
+            yield Output(name, fd=fd)
+        finally:
+            os.close(fd)
+        return
+    tmp = ""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            yield fh
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
+        real.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())
+    except OSError as exc:
+        if tmp:
             os.unlink(tmp)
+        raise OvocrError(f"{name}: cannot write here ({exc.strerror}: {exc.filename})") from None
+    try:
+        try:
+            yield Output(name, fd=fd)
+            _commit(name, fd, tmp, real)
+        finally:
+            os.close(fd)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+
+
+def _open_or_fail(name: str, opener: Callable[[], int]) -> int:
+    try:
+        return opener()
+    except OSError as exc:
+        raise OvocrError(f"{name}: cannot write here ({os_problem(exc)})") from None
+
+
+def _commit(name: str, fd: int, tmp: str, real: Path) -> None:
+    """Results on disk before they replace the old ones (a crash never leaves an empty file)."""
+    try:
+        os.fsync(fd)
+        os.replace(tmp, real)
+    except OSError as exc:
+        raise OvocrError(f"{name}: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
+def finish_stdout() -> None:
+    """Flush stdout. When that fails, point it at ``/dev/null`` first, so that the
+    interpreter's own flush at exit has nothing left to complain about.
+
+    Raises:
+        ClosedOutput: the reader of stdout went away.
+        OvocrError: stdout cannot take the rest (a full disk).
+    """
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        raise ClosedOutput(STDOUT) from None
+    except OSError as exc:
+        _silence_stdout()
+        raise OvocrError(f"{STDOUT}: {exc.strerror or exc}") from None
+
+
+def _silence_stdout() -> None:
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a notebook): nothing to flush
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def progress(items: list[Any], quiet: bool, unit: str) -> Any:
@@ -94,17 +223,27 @@ def progress(items: list[Any], quiet: bool, unit: str) -> Any:
 
 
 def expand(paths: list[str]) -> tuple[list[Path], int]:
-    """Image paths under ``paths`` and the number of arguments that failed (each reported)."""
+    """Image paths under ``paths`` and the number of problems found (each reported).
+
+    A name that is not UTF-8 is a problem: the JSON output could not hold it.
+    """
     from ..images import iter_image_paths
 
     found: list[Path] = []
     failures = 0
-    for raw in paths:
+
+    def report(problem: ImageError) -> None:
+        nonlocal failures
+        error(str(problem))
+        failures += 1
+
+    for path in iter_image_paths(paths, on_error=report):
         try:
-            found.extend(iter_image_paths([raw]))
-        except ImageError as exc:
-            error(str(exc))
-            failures += 1
+            str(path).encode("utf-8")
+        except UnicodeEncodeError:
+            report(ImageError(f"{display_name(path)}: {NOT_UTF8}"))
+            continue
+        found.append(path)
     return found, failures
 
 

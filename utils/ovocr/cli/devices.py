@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .common import EXIT_OK
+from .common import EXIT_OK, echo
 
 
 def add_parser(sub: Any) -> None:
@@ -19,5 +19,5 @@ def cmd_devices(_args: argparse.Namespace) -> int:
 
     core = get_core()
     for device in available_devices():
-        print(f"{device}: {core.get_property(device, 'FULL_DEVICE_NAME')}")
+        echo(f"{device}: {core.get_property(device, 'FULL_DEVICE_NAME')}")
     return EXIT_OK

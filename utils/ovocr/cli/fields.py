@@ -15,19 +15,19 @@ Explained in 06-custom-text-regions.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from ..errors import ImageError
+from ..images import display_name
 from .common import (
     EXIT_FATAL,
     EXIT_INPUT,
     EXIT_OK,
     add_output_options,
     add_runtime_options,
+    echo,
     error,
     expand,
     output,
@@ -102,9 +102,8 @@ def cmd_read(args: argparse.Namespace) -> int:
                 failures += 1
                 continue
             for message in result.errors.values():
-                error(f"{path}: {message}")
-            out.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
-            out.flush()
+                error(f"{display_name(path)}: {message}")
+            out.write(result.to_dict())
     return EXIT_INPUT if failures else EXIT_OK
 
 
@@ -148,9 +147,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     model.info["train_seconds"] = round(time.perf_counter() - start, 1)
     folder = model.save(args.out)
     concepts = ", ".join(f"{c.name} ({c.kind})" for c in model.concepts)
-    print(
-        f"trained on {len(pages)} images in {model.info['train_seconds']} s: {concepts}"
-        f" -> {folder}",
-        file=sys.stdout,
-    )
+    seconds = model.info["train_seconds"]
+    echo(f"trained on {len(pages)} images in {seconds} s: {concepts} -> {folder}")
     return EXIT_OK

@@ -10,7 +10,7 @@ import sys
 from typing import Any
 
 from ..errors import OvocrError
-from .common import EXIT_FATAL, EXIT_OK, error, say
+from .common import EXIT_FATAL, EXIT_OK, echo, error, say
 
 
 def add_parser(sub: Any) -> None:
@@ -49,7 +49,7 @@ def _verify(names: list[str]) -> int:
     status = EXIT_OK
     for name in names:
         problem = verify(name)
-        print(f"{name}: {problem or 'ok'}")
+        echo(f"{name}: {problem or 'ok'}")
         if problem:
             status = EXIT_FATAL
     return status
@@ -61,7 +61,7 @@ def _list() -> int:
     for spec in REGISTRY.values():
         state = "ready" if is_prepared(spec.name) else "-"
         default = " (default)" if spec.name in (DEFAULT_DET, DEFAULT_REC) else ""
-        print(
+        echo(
             f"{spec.name:32s} {spec.task:3s} {spec.source:8s} {state:5s} "
             f"{spec.description}{default}"
         )
@@ -89,7 +89,8 @@ def _prepare(args: argparse.Namespace) -> int:
         bar.set_description(name)
         try:
             prepared = prepare(name, force=args.force, progress=say(args.quiet))
-            tqdm.write(f"{name}: {prepared.path}", file=sys.stdout)
+            with tqdm.external_write_mode(file=sys.stdout):  # the bar steps aside
+                echo(f"{name}: {prepared.path}")
         except OvocrError as exc:
             error(str(exc))
             status = EXIT_FATAL

@@ -6,7 +6,6 @@ Explained in 05-ocr-pipeline.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from pathlib import Path
@@ -94,9 +93,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 error(str(page))
                 failures += 1
                 continue
-            record = {"image": str(path), **page.to_dict()}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-            out.flush()
+            out.write({"image": str(path), **page.to_dict()})
     return EXIT_INPUT if failures else EXIT_OK
 
 
@@ -119,12 +116,13 @@ def cmd_recognize(args: argparse.Namespace) -> int:
         def flush() -> None:
             readings = read([img for _, img in batch])
             for (path, _), reading in zip(batch, readings):
-                record = {
-                    "image": str(path),
-                    "text": reading.text,
-                    "confidence": round(reading.confidence, 4),
-                }
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(
+                    {
+                        "image": str(path),
+                        "text": reading.text,
+                        "confidence": round(reading.confidence, 4),
+                    }
+                )
             batch.clear()
 
         for path in progress(images, args.quiet, "img"):
