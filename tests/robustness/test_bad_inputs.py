@@ -523,3 +523,37 @@ def test_unreadable_file_and_subfolder_are_reported(inputs, tmp_path):
     assert [json.loads(line)["image"] for line in done.stdout.splitlines()] == [
         str(folder / "b.png")
     ]
+
+
+# -- Secrets never printed (issue 13) --------------------------------------------------------
+
+
+def test_clarifai_token_with_a_newline_is_used_clean_and_never_echoed(tmp_path, monkeypatch):
+    """A token saved with `echo` ends in a newline; one with a newline inside makes the
+    header invalid, and the error (which tracebacks and notebooks keep) must not show it."""
+    import requests
+    from ovocr.regions import clarifai
+
+    image = save(text_rgb())(tmp_path / "receipt.png")
+    sent: list[str] = []
+
+    class Answer:
+        status_code = 200
+
+        def json(self) -> dict:
+            return {"status": {"code": 10000}}
+
+    def post(url: str, json: dict, headers: dict, timeout: float) -> Answer:
+        sent.append(headers["Authorization"])
+        return Answer()
+
+    monkeypatch.setenv("CLARIFAI_PAT", "s3cret-token\n")
+    monkeypatch.setattr(requests, "post", post)
+    clarifai.predict(image)
+    assert sent == ["Key s3cret-token"]
+
+    monkeypatch.undo()  # the real requests: it refuses the header before any network use
+    monkeypatch.setenv("CLARIFAI_PAT", "s3cret\ntoken")
+    with pytest.raises(clarifai.ClarifaiError) as caught:
+        clarifai.predict(image)
+    assert "s3cret" not in str(caught.value) and "token" in str(caught.value)

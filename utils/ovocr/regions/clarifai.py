@@ -132,7 +132,7 @@ def predict(
     """
     import requests
 
-    token = pat or os.environ.get("CLARIFAI_PAT")
+    token = (pat or os.environ.get("CLARIFAI_PAT") or "").strip()  # `echo` adds a newline
     if not token:
         raise ClarifaiError("no Clarifai token: set CLARIFAI_PAT to a personal access token")
     data = base64.b64encode(Path(image).read_bytes()).decode("ascii")
@@ -145,6 +145,8 @@ def predict(
             timeout=timeout,
         )
         return answer.json()
+    except requests.exceptions.InvalidHeader:  # its message would show the token
+        raise ClarifaiError("the Clarifai token holds characters no header can carry") from None
     except requests.RequestException as exc:
         raise ClarifaiError(f"Clarifai call for {image} failed: {exc}") from None
     except ValueError:
