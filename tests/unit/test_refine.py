@@ -112,3 +112,12 @@ def test_close_words_single_words_and_lines_without_a_quad_stay_whole():
     assert split_at_gaps(single) == [single]
     loose = Line((word(0, 30, "A"), word(300, 330, "B")))
     assert split_at_gaps(loose) == [loose]
+
+
+def test_the_crop_reader_gives_unsure_crops_a_second_look_unless_told_not_to():
+    from ovocr.pipeline import CropReader
+
+    crops = [crop(40), crop(120)]
+    assert [r.text for r in CropReader(WidthReader())(crops)] == ["w52", "w120"]
+    off = CropReader(WidthReader(), reread=RereadSettings(enabled=False))
+    assert [r.text for r in off(crops)] == ["w40", "w120"]

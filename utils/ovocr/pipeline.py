@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +23,7 @@ from .errors import ImageError
 from .images import load_image
 from .models import DEFAULT_DET, DEFAULT_REC, get_model
 from .recognition import AngleClassifier, Reading, TextRecognizer
+from .refine import RereadSettings, reread_unsure
 from .settings import Device, Hint, Precision, check_hint, check_precision
 from .text import read_upright
 from .throughput import run_many
@@ -110,14 +111,20 @@ class OcrPipeline:
 
 @dataclass
 class CropReader:
-    """Recogniser (+ optional angle classifier) for images that are already cropped."""
+    """Recogniser (+ optional angle classifier) for images that are already cropped.
+
+    Unsure readings get a second look, stretched wider (``ovocr.refine.reread_unsure``,
+    measured in 08-accuracy); ``reread=RereadSettings(enabled=False)`` turns it off.
+    """
 
     recognizer: TextRecognizer
     classifier: AngleClassifier | None = None
+    reread: RereadSettings = field(default_factory=RereadSettings)
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         crops, _ = builder.upright(crops, self.classifier)
-        return read_upright(self.recognizer, crops)  # tall crops: turned words (08-accuracy)
+        readings = read_upright(self.recognizer, crops)  # tall crops: turned words (08-accuracy)
+        return reread_unsure(self.recognizer, crops, readings, self.reread)
 
 
 def runtime_options(
