@@ -137,21 +137,41 @@ def output(path: str | None) -> Iterator[Output]:
     if info is not None and stat.S_ISDIR(info.st_mode):
         raise OvocrError(f"{name}: is a directory; -o needs a file name")
     if info is not None and not stat.S_ISREG(info.st_mode):
-        fd = _open_or_fail(name, lambda: os.open(real, os.O_WRONLY | os.O_CLOEXEC))
-        try:
-            yield Output(name, fd=fd)
-        finally:
-            os.close(fd)
-        return
-    tmp = ""
+        with _direct(real, name) as out:
+            yield out
+    else:
+        with _staged(real, name, info) as out:
+            yield out
+
+
+@contextmanager
+def _direct(real: Path, name: str) -> Iterator[Output]:
+    """Write into a FIFO or device as it is (opening a FIFO waits for its reader)."""
+    try:
+        fd = os.open(real, os.O_WRONLY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise OvocrError(f"{name}: cannot write here ({os_problem(exc)})") from None
+    try:
+        yield Output(name, fd=fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _staged(real: Path, name: str, info: os.stat_result | None) -> Iterator[Output]:
+    """Write a hidden temporary file beside ``real``; rename it over ``real`` when complete.
+    Whatever happens, the temporary file is gone afterwards."""
+    fd, tmp = -1, ""
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
         os.fchmod(fd, stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())
     except OSError as exc:
         if tmp:
+            os.close(fd)
             os.unlink(tmp)
-        raise OvocrError(f"{name}: cannot write here ({exc.strerror}: {exc.filename})") from None
+        where = display_name(exc.filename or real.parent)
+        raise OvocrError(f"{name}: cannot write here ({exc.strerror}: {where})") from None
     try:
         try:
             yield Output(name, fd=fd)
@@ -161,13 +181,6 @@ def output(path: str | None) -> Iterator[Output]:
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
-
-
-def _open_or_fail(name: str, opener: Callable[[], int]) -> int:
-    try:
-        return opener()
-    except OSError as exc:
-        raise OvocrError(f"{name}: cannot write here ({os_problem(exc)})") from None
 
 
 def _commit(name: str, fd: int, tmp: str, real: Path) -> None:
