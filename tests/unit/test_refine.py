@@ -121,3 +121,19 @@ def test_the_crop_reader_gives_unsure_crops_a_second_look_unless_told_not_to():
     assert [r.text for r in CropReader(WidthReader())(crops)] == ["w52", "w120"]
     off = CropReader(WidthReader(), reread=RereadSettings(enabled=False))
     assert [r.text for r in off(crops)] == ["w40", "w120"]
+
+
+def test_pages_are_assembled_with_lines_cut_at_wide_gaps_unless_told_not_to():
+    from ovocr.builder import assemble
+    from ovocr.detection import Detections
+    from ovocr.recognition import Reading as RecReading
+
+    region = np.array([[[0, 0], [200, 0], [200, 20], [0, 20]]], np.float32)
+    detections = Detections(region, np.ones(1, np.float32))
+    positions = (0.02, 0.05, 0.08, 0.11, 0.5, 0.9, 0.95)  # "4.40" ... far away ... "SR"
+    reading = RecReading("4.40 SR", 0.9, positions, (0.9,) * 7)
+    cut = assemble((20, 200), detections, [reading], [False])
+    assert [line.text for line in cut.lines] == ["4.40", "SR"]
+    assert cut.text == "4.40 SR"  # one visual row
+    whole = assemble((20, 200), detections, [reading], [False], gap_ratio=None)
+    assert [line.text for line in whole.lines] == ["4.40 SR"]

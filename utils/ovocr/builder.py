@@ -21,6 +21,7 @@ import numpy as np
 from .detection import Detections
 from .geometry import crop_quad, quad_size, reading_rows, sub_quad
 from .recognition import AngleClassifier, Reading
+from .refine import GAP_RATIO, split_at_gaps
 from .types import Line, Page, Quad, Word
 
 # Lines read less confidently are dropped, as PaddleOCR's drop_score does (08-accuracy).
@@ -121,12 +122,19 @@ def assemble(
     readings: Sequence[Reading],
     flipped: Sequence[bool],
     min_confidence: float = MIN_CONFIDENCE,
+    gap_ratio: float | None = GAP_RATIO,
 ) -> Page:
-    """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``."""
+    """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``.
+
+    A region whose words stand more than ``gap_ratio`` line heights apart is cut there
+    into several lines (``ovocr.refine.split_at_gaps``: two columns, 08-accuracy);
+    ``None`` keeps every region one line.
+    """
     lines = []
     for quad, reading, flip in zip(detections.quads, readings, flipped):
         words = split_words(reading, quad, flip, min_confidence)
         if words:
-            lines.append(Line(tuple(words), as_quad_tuple(quad)))
+            line = Line(tuple(words), as_quad_tuple(quad))
+            lines.extend([line] if gap_ratio is None else split_at_gaps(line, gap_ratio))
     ordered, rows = reading_order(lines)
     return Page(size[1], size[0], tuple(ordered), tuple(rows))

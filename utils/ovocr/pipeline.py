@@ -23,7 +23,7 @@ from .errors import ImageError
 from .images import load_image
 from .models import DEFAULT_DET, DEFAULT_REC, get_model
 from .recognition import AngleClassifier, Reading, TextRecognizer
-from .refine import RereadSettings, reread_unsure
+from .refine import GAP_RATIO, RereadSettings, reread_unsure
 from .settings import Device, Hint, Precision, check_hint, check_precision
 from .text import read_upright
 from .throughput import run_many
@@ -48,6 +48,9 @@ class OcrPipeline:
     classifier: AngleClassifier | None = None
     # Lines read less confidently give no words (PaddleOCR's drop_score, 08-accuracy).
     min_confidence: float = builder.MIN_CONFIDENCE
+    # Regions are cut into lines where words stand this many line heights apart
+    # (two columns, ``ovocr.refine.split_at_gaps``, 08-accuracy); None: never.
+    gap_ratio: float | None = GAP_RATIO
 
     def detect(self, image: np.ndarray) -> Detections:
         return self.detector(image)
@@ -66,7 +69,9 @@ class OcrPipeline:
         flipped: Sequence[bool],
     ) -> Page:
         """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``."""
-        return builder.assemble(size, detections, readings, flipped, self.min_confidence)
+        return builder.assemble(
+            size, detections, readings, flipped, self.min_confidence, self.gap_ratio
+        )
 
     def read_regions(self, image: np.ndarray, detections: Detections) -> Page:
         """Crop every detected quad, read it, and assemble the ``Page``."""
@@ -102,6 +107,7 @@ class OcrPipeline:
             images,
             return_errors=return_errors,
             min_confidence=self.min_confidence,
+            gap_ratio=self.gap_ratio,
         )
 
     def read_crops(self, crops: Sequence[ImageSource]) -> list[Reading]:

@@ -41,8 +41,9 @@ from .types import Line, Word
 UNSURE = 0.95
 # The second look stretches the crop's width by this factor.
 STRETCH = 1.3
-# Words further apart than this many line heights belong to different lines (columns).
-GAP_RATIO = 1.5
+# Words further apart than this many line heights belong to different lines (columns);
+# chosen on the SROIE training receipts (08-accuracy).
+GAP_RATIO = 0.8
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from .detection import Detections, TextDetector
 from .errors import ImageError
 from .images import load_image
 from .recognition import AngleClassifier, Reading, RecBatch, TextRecognizer
+from .refine import GAP_RATIO
 from .types import Page
 
 
@@ -88,6 +89,7 @@ def run_many(
     images: Iterable[Any],
     return_errors: bool = False,
     min_confidence: float = MIN_CONFIDENCE,
+    gap_ratio: float | None = GAP_RATIO,
 ) -> Iterator[Page | ImageError]:
     """Read many images with overlapping requests; yield one result per input, in order.
 
@@ -96,6 +98,7 @@ def run_many(
         images: what ``load_image`` reads (paths, RGB arrays, PIL images).
         return_errors: yield an unreadable image's ``ImageError`` instead of raising it.
         min_confidence: lines read less confidently give no words (``builder.assemble``).
+        gap_ratio: regions are cut into lines at wider gaps (``builder.assemble``).
     """
     import openvino as ov
 
@@ -142,7 +145,9 @@ def run_many(
     def finish(slot: _Slot) -> None:
         assert slot.image is not None
         size = slot.image.shape[:2]
-        slot.result = assemble(size, slot.detections, slot.readings, slot.flipped, min_confidence)
+        slot.result = assemble(
+            size, slot.detections, slot.readings, slot.flipped, min_confidence, gap_ratio
+        )
         slot.image = None
 
     sources = iter(images)
