@@ -283,6 +283,33 @@ def test_models_verify_reports_a_bad_manifest_in_one_line(tmp_path, manifest, pr
     assert line.startswith(f"{MODEL}: {problem}")
 
 
+def test_models_verify_finds_and_removes_a_changed_cache_blob(tmp_path):
+    from ovocr.devices import record_cache
+
+    cache = tmp_path / ".ov_cache"
+    cache.mkdir()
+    good, bad = cache / "1.blob", cache / "2.blob"
+    for blob in (good, bad):
+        blob.write_bytes(bytes(range(256)) * 64)
+    record_cache(cache, {})
+    with open(bad, "r+b") as fh:  # same size, other bytes
+        fh.write(b"\xff" * 64)
+    env = {k: v for k, v in os.environ.items() if k != "OVOCR_CACHE_DIR"}
+    done = subprocess.run(
+        [*OVOCR, "models", "verify"],
+        env={**env, "OVOCR_MODELS": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stderr == ""
+    assert done.stdout == (
+        f"{bad}: compiled-model cache blob changed since OpenVINO wrote it; "
+        "removed, the model is compiled again\n"
+    )
+    assert good.exists() and not bad.exists()
+
+
 def another_user(probe: Path) -> list[str]:
     """A command prefix under which file permissions apply: nothing for a normal user; for
     root (who may write anywhere), ``setpriv`` without the capabilities that bypass them."""

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ImageError, ImageWarning, OvocrError
+from ..errors import ImageError, ImageWarning, ModelWarning, OvocrError
 from ..images import display_name, os_problem
 
 EXIT_OK, EXIT_INPUT, EXIT_FATAL = 0, 1, 2
@@ -45,11 +45,11 @@ def say(quiet: bool) -> Callable[[str], None] | None:
 
 
 def image_warnings_as_lines(fallback: Any) -> Any:
-    """A ``warnings.showwarning`` that prints image warnings (a downscaled input) as
-    ``ovocr: <path>: <what>`` lines and hands other warnings to ``fallback``."""
+    """A ``warnings.showwarning`` that prints image and model warnings (a downscaled input,
+    a changed cache blob) as ``ovocr: <path>: <what>`` lines and hands others to ``fallback``."""
 
     def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-        if issubclass(category, ImageWarning):
+        if issubclass(category, (ImageWarning, ModelWarning)):
             error(str(message))
         else:
             fallback(message, category, *args, **kwargs)

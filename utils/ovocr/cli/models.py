@@ -19,7 +19,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "action",
         choices=["list", "prepare", "verify"],
-        help="verify: hash every file of the prepared models against their manifests",
+        help="verify: hash every file of the prepared models against their manifests, and "
+        "every compiled-model cache blob against its recorded checksum (bad ones are removed)",
     )
     p.add_argument(
         "names",
@@ -42,7 +43,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def _verify(names: list[str]) -> int:
-    """Every file hashed, not only those whose stamp changed."""
+    """Every file hashed, not only those whose stamp changed; then the compiled-model cache."""
+    from ..devices import verify_cache
     from ..models import REGISTRY, models_dir, verify
 
     names = names or [n for n in REGISTRY if (models_dir() / n).exists()]
@@ -52,6 +54,9 @@ def _verify(names: list[str]) -> int:
         echo(f"{name}: {problem or 'ok'}")
         if problem:
             status = EXIT_FATAL
+    for problem in verify_cache():  # each changed blob is removed and named
+        echo(problem)
+        status = EXIT_FATAL
     return status
 
 
