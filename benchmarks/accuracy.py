@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ovocr.breakdown import Breakdown, line_breakdown, word_breakdown
 from ovocr.datasets import (
     CropSample,
     DocumentSample,
@@ -56,6 +57,7 @@ from ovocr.metrics import (
     word_accuracy,
 )
 from ovocr.models import DEFAULT_CLS, DEFAULT_DET, DEFAULT_REC, REGISTRY, is_prepared
+from ovocr.refine import RereadSettings
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
@@ -80,6 +82,8 @@ class System:
         peer: the ``--peer`` name of ``benchmarks/peers/run_peer.py``; ``None`` for ovocr.
         full: scored on the full sets (headline table); otherwise only on the comparison
             subsets (``EvalSet.compare``), to keep the run short.
+        levers: the accuracy levers of round 2 (``ovocr.refine``: a second look at unsure
+            word crops, lines cut at wide gaps); ``False`` measures the defaults without them.
     """
 
     key: str
@@ -90,6 +94,7 @@ class System:
     precision: str | None = "f32"
     peer: str | None = None
     full: bool = False
+    levers: bool = True
 
 
 def omz_detector() -> str:
@@ -100,6 +105,7 @@ def omz_detector() -> str:
 
 SYSTEMS: list[System] = [
     System("default", "ovocr default (PP-OCRv6 small det + rec), f32", full=True),
+    System("before", "ovocr default without the round-2 levers, f32", full=True, levers=False),
     System("default-bf16", "ovocr default, OpenVINO's precision (bf16 here)", precision=None),
     System("default-cls", "ovocr default + angle classifier", cls=DEFAULT_CLS),
     System("int8", "ovocr INT8 det + FP16 rec (PP-OCRv6 small)", f"{DEFAULT_DET}-int8"),
@@ -179,6 +185,8 @@ class OvocrRunner:
                 precision=s.precision,
                 hint="THROUGHPUT",
             )
+            if not s.levers:
+                self._pipeline.gap_ratio = None
         pages = self._pipeline.map(paths, return_errors=True)
         return [
             {"image": str(path), **page.to_dict()}
@@ -195,6 +203,8 @@ class OvocrRunner:
             self._reader = load_recognizer(
                 rec=s.rec, cls=s.cls, device=self.device, precision=s.precision
             )
+            if not s.levers:
+                self._reader.reread = RereadSettings(enabled=False)
         records = []
         for start in range(0, len(paths), CLI_BATCH):
             chunk = paths[start : start + CLI_BATCH]
@@ -279,10 +289,15 @@ def score_icdar(
     index = by_image(records)
     total = IcdarResult()
     tilted = {"gt": 0, "det": 0, "e2e": 0}
+    bins, tilted_bins = Breakdown(), Breakdown()
     per_image = []
     for sample in samples:
-        result = evaluate_icdar(word_items(record_for(index, sample.image)), sample.words)
+        words = word_items(record_for(index, sample.image))
+        result = evaluate_icdar(words, sample.words)
         total = total + result
+        bins = bins + word_breakdown(words, sample.words)
+        steep = [w for w in sample.words if not w.dont_care and tilt_degrees(w.quad) > TILT_DEGREES]
+        tilted_bins = tilted_bins + word_breakdown(words, steep)
         matched = {m.gt_index: m for m in result.matches}
         for i, word in enumerate(sample.words):
             if word.dont_care or tilt_degrees(word.quad) <= TILT_DEGREES:
@@ -311,6 +326,9 @@ def score_icdar(
         "tilted_words": tilted["gt"],
         "tilted_det_recall": tilted["det"] / tilted["gt"] if tilted["gt"] else float("nan"),
         "tilted_e2e_recall": tilted["e2e"] / tilted["gt"] if tilted["gt"] else float("nan"),
+        "breakdown": bins.to_dict(),
+        # Its "false" counts predictions that match no tilted word: meaningless, left out.
+        "tilted_breakdown": {**tilted_bins.to_dict(), "false": None},
     }
     return scores, per_image
 
@@ -345,10 +363,12 @@ def score_sroie(
     """
     index = by_image(records)
     total = LineResult()
+    bins = Breakdown()
     per_page = []
     for sample in samples:
         record = record_for(index, sample.image)
         lines = line_metrics(line_items(record), sample.lines, ignore_case=True)
+        bins = bins + line_breakdown(line_items(record), sample.lines, ignore_case=True)
         page = page_cer(record.get("text", ""), page_text_in_rows(sample.lines), ignore_case=True)
         total = total + lines
         per_page.append({"image": str(sample.image), "line_cer": lines.cer, "page_cer": page})
@@ -358,6 +378,7 @@ def score_sroie(
         "line_exact": total.exact_rate,
         "lines_matched": total.matched / total.gt_lines if total.gt_lines else 0.0,
         "page_cer": float(np.mean([p["page_cer"] for p in per_page])) if per_page else 0.0,
+        "breakdown": bins.to_dict(),
     }
     return scores, per_page
 
@@ -368,17 +389,21 @@ def score_funsd(
     """FUNSD word detection and word end-to-end (ICDAR rules, empty words do-not-care)."""
     index = by_image(records)
     total = IcdarResult()
+    bins = Breakdown()
     per_page = []
     for sample in samples:
         gt = [w for e in sample.entities for w in e.words]
-        result = evaluate_icdar(word_items(record_for(index, sample.image)), gt)
+        words = word_items(record_for(index, sample.image))
+        result = evaluate_icdar(words, gt)
         total = total + result
+        bins = bins + word_breakdown(words, gt)
         per_page.append({"image": str(sample.image), "e2e_hmean": result.e2e_hmean})
     scores = {
         "pages": len(samples),
         "word_det_hmean": total.det_hmean,
         "word_e2e_hmean": total.e2e_hmean,
         "word_e2e_recall": total.e2e_recall,
+        "breakdown": bins.to_dict(),
     }
     return scores, per_page
 
@@ -426,6 +451,34 @@ def markdown_table(results: dict[str, dict[str, Any]], labels: dict[str, str]) -
             v = value(key, set_key, metric)
             cells.append("-" if v is None else fmt.format(v))
         rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+# (heading, set, scores key) of the error-breakdown table.
+BREAKDOWNS = [
+    ("IC15 words", "icdar2015", "breakdown"),
+    ("IC15 tilted words", "icdar2015", "tilted_breakdown"),
+    ("SROIE lines", "sroie", "breakdown"),
+    ("FUNSD words", "funsd", "breakdown"),
+]
+
+
+def breakdown_table(results: dict[str, dict[str, Any]], labels: dict[str, str]) -> str:
+    """Where each set's ground truth went (``ovocr.breakdown``): one row per set and system."""
+    rows = ["| set | system | items | missed | badly boxed | misread | read | false |"]
+    rows.append("|---|---|---|---|---|---|---|---|")
+    for heading, set_key, key in BREAKDOWNS:
+        for system, by_set in results.items():
+            b = by_set.get(set_key, {}).get("scores", {}).get(key)
+            if not b:
+                continue
+            cells = [b[k] for k in ("items", "missed", "badly_boxed", "misread", "read")]
+            cells.append("-" if b["false"] is None else b["false"])
+            rows.append(
+                f"| {heading} | {labels.get(system, system)} | "
+                + " | ".join(map(str, cells))
+                + " |"
+            )
     return "\n".join(rows)
 
 
@@ -668,6 +721,8 @@ def run(args: argparse.Namespace) -> int:
     report = (
         f"### Development sets, full ({describe(sizes)})\n\n"
         + markdown_table(headline, labels)
+        + f"\n\n### Error breakdown ({describe(sizes)})\n\n"
+        + breakdown_table(headline, labels)
         + f"\n\n### Model combinations ({describe(compare_sizes)})\n\n"
         + markdown_table(compared, labels)
         + "\n"
