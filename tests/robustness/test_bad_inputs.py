@@ -179,7 +179,8 @@ CASES: dict[str, Case] = {
     ),
     "notes.png": Case(write_bytes(b"shopping list\n- milk\n"), "not an image file (a text file)"),
     "report.jpg": Case(
-        write_bytes(PDF), "not an image file (a PDF document: export its pages as images first)"
+        write_bytes(PDF),
+        "not an image file (a PDF document: ovocr predict reads it when it is named .pdf)",
     ),
     "download.jpg": Case(write_bytes(HTML), "not an image file (an HTML page: a failed download?)"),
     "huge-20000x20000.png": Case(lambda p: write_blank_png(p, 20000, 20000), f"image {TOO_LARGE}"),

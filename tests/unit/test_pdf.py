@@ -8,7 +8,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from ovocr.errors import ImageError
-from ovocr.images import MAX_SIDE
+from ovocr.images import MAX_SIDE, load_image
 from ovocr.pdf import (
     DEFAULT_DPI,
     is_pdf,
@@ -71,13 +71,13 @@ def test_huge_pages_are_rendered_within_the_image_size_limit(tmp_path):
     assert render_scale(612, 792, 150) == pytest.approx(150 / 72)
 
 
-def test_is_pdf_by_name_or_signature(tmp_path, doc):
-    renamed = tmp_path / "scan.bin"
+def test_pdfs_are_known_by_name(tmp_path, doc):
+    renamed = tmp_path / "scan.jpg"
     renamed.write_bytes(doc.read_bytes())
-    image = tmp_path / "photo.png"
-    image.write_bytes(b"\x89PNG\r\n")
-    assert is_pdf(doc) and is_pdf(renamed) and is_pdf(tmp_path / "missing.PDF")
-    assert not is_pdf(image) and not is_pdf(tmp_path / "missing.png")
+    assert is_pdf(doc) and is_pdf(tmp_path / "missing.PDF")
+    assert not is_pdf(renamed) and not is_pdf(tmp_path / "photo.png")
+    with pytest.raises(ImageError, match=r"scan\.jpg: not an image file \(a PDF document: "):
+        load_image(renamed)
 
 
 def empty_file(path):

@@ -12,7 +12,7 @@ import math
 import os
 import stat
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +31,7 @@ MAX_SIDE = 8192
 MAX_PIXELS = 120_000_000
 # What a file starts with -> what it is, to say why it is not an image.
 _NOT_IMAGES = {
-    b"%PDF": "a PDF document: export its pages as images first",
+    b"%PDF": "a PDF document: ovocr predict reads it when it is named .pdf",
     b"PK\x03\x04": "a ZIP archive or office document",
 }
 _IMAGE_MAGIC = {
@@ -269,7 +269,9 @@ def _as_uint8(arr: np.ndarray, name: str) -> np.ndarray:
 
 
 def iter_image_paths(
-    paths: Iterable[str | os.PathLike], on_error: Callable[[ImageError], None] | None = None
+    paths: Iterable[str | os.PathLike],
+    on_error: Callable[[ImageError], None] | None = None,
+    extensions: Collection[str] = IMAGE_EXTENSIONS,
 ) -> Iterator[Path]:
     """Expand files and directories (recursively, sorted) into image paths.
 
@@ -283,6 +285,8 @@ def iter_image_paths(
         on_error: called with the ``ImageError`` of a folder that holds no images or of a
             subfolder that cannot be read, and the expansion goes on; without it, the
             first such error is raised.
+        extensions: the file types a directory is searched for (``ovocr predict`` adds
+            ``.pdf``).
     """
     for raw in paths:
         path = Path(raw)
@@ -293,7 +297,7 @@ def iter_image_paths(
         if not is_dir:
             yield path
             continue
-        found, problems = _scan(path)
+        found, problems = _scan(path, extensions)
         if not found and not problems:
             problems.append(ImageError(f"{display_name(path)}: directory contains no images"))
         for problem in problems:
@@ -303,7 +307,7 @@ def iter_image_paths(
         yield from found
 
 
-def _scan(folder: Path) -> tuple[list[Path], list[ImageError]]:
+def _scan(folder: Path, extensions: Collection[str]) -> tuple[list[Path], list[ImageError]]:
     """Image files under ``folder`` in natural order, and the subfolders that cannot be read.
 
     Symbolic links to folders are not followed (no loops); links to files are kept.
@@ -319,7 +323,7 @@ def _scan(folder: Path) -> tuple[list[Path], list[ImageError]]:
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for file in files:
             path = Path(root, file)
-            if file.startswith(".") or path.suffix.lower() not in IMAGE_EXTENSIONS:
+            if file.startswith(".") or path.suffix.lower() not in extensions:
                 continue
             try:
                 keep = path.is_file()

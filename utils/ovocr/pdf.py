@@ -50,15 +50,10 @@ _OPEN_ERRORS = {
 
 
 def is_pdf(path: str | os.PathLike) -> bool:
-    """True when ``path`` ends in ``.pdf`` or starts with the PDF signature ``%PDF``."""
-    path = Path(path)
-    if path.suffix.lower() == ".pdf":
-        return True
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(5) == b"%PDF-"
-    except OSError:
-        return False
+    """True when ``path`` is named ``*.pdf`` (any case): how ``ovocr predict`` and
+    ``ovocr.scale`` pick the PDF reader. A PDF under another name goes to the image
+    reader, whose error says it is a PDF."""
+    return Path(path).suffix.lower() == ".pdf"
 
 
 def open_pdf(path: str | os.PathLike, password: str | None = None) -> Any:
@@ -127,7 +122,9 @@ def pdf_page_count(path: str | os.PathLike, password: str | None = None) -> int:
 def render_scale(width_pt: float, height_pt: float, dpi: float) -> float:
     """Pixels per PDF point for ``dpi``, lowered so the longer side stays within ``MAX_SIDE``
     (a poster at 150 DPI would otherwise be a 400-megapixel image)."""
-    scale = dpi / POINTS_PER_INCH
+    # A hair under dpi/72: PDFium's size is ceil(points * scale), and 792 * (150 / 72) is
+    # 1650.0000000000002 in floating point, one pixel row too many.
+    scale = dpi / POINTS_PER_INCH * (1 - 1e-9)
     return min(scale, MAX_SIDE / max(width_pt, height_pt, 1.0))
 
 

@@ -86,7 +86,7 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> Iterator[Item | Result]:
     without any gives a ``Result`` holding the error."""
     for raw in paths:
         try:
-            for path in iter_image_paths([raw]):
+            for path in iter_image_paths([raw], extensions=DOCUMENT_EXTENSIONS):
                 yield Item(path)
         except ImageError as exc:
             yield Result(Path(raw), None, exc)
@@ -228,22 +228,29 @@ def connect(address: str | None = None) -> None:
     """Start a local Ray in this process, or join the cluster at ``address``.
 
     ``None`` means ``$RAY_ADDRESS`` when set, else a new local Ray with all CPUs of this
-    machine. Does nothing when Ray is already initialised (e.g. by a notebook).
+    machine. Starts nothing when Ray is already initialised (e.g. by a notebook).
+
+    Ray's chatter is kept off stderr, which holds only ``ovocr: <path>: <problem>`` lines:
+    the notice that a new local Ray turned token authentication on (it stays on), Ray
+    Data's log of every job, and the driver's C++ notices. Ray's full logs stay in
+    ``/tmp/ray/session_*/logs``.
     """
     import logging
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline rooms: no phone-home
-    import ray
-
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise OvocrError("Ray Data is not installed: pip install 'ovocr[scale]'") from None
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     if ray.is_initialized():
         return
-    address = address or os.environ.get("RAY_ADDRESS") or None
-    # A new local Ray turns token authentication on (kept) and says so on every start.
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
         logging.ERROR
     )
     ray.init(
-        address=address,
+        address=address or os.environ.get("RAY_ADDRESS") or None,
         include_dashboard=False,
         logging_level=logging.WARNING,
         log_to_driver=False,
@@ -294,13 +301,15 @@ def ocr_dataset(
         {"index": i, "image": str(item.path), "page": item.page or 0}
         for i, item in enumerate(items)
     ]
-    return ray.data.from_items(rows).map_batches(
+    dataset = ray.data.from_items(rows).map_batches(
         OcrActor,
         fn_constructor_kwargs={"dpi": dpi, "threads": int(per), **pipeline},
         batch_size=batch_size,
         num_cpus=per,
         compute=ray.data.ActorPoolStrategy(size=min(actors, max(1, len(rows)))),
     )
+    dataset.context.enable_progress_bars = False  # stderr keeps to `ovocr: ` lines
+    return dataset
 
 
 def read_with_ray(
@@ -321,7 +330,6 @@ def read_with_ray(
     """
     connect(address)
     import ray
-    from ray.data import DataContext
 
     given = list(paths)
     entries = list(list_pages(given if _all_items(given) else expand_paths(given)))
@@ -329,7 +337,6 @@ def read_with_ray(
     if not work:
         yield from entries  # type: ignore[misc]
         return
-    DataContext.get_current().enable_progress_bars = False
     dataset = ocr_dataset(work, dpi, cpus_per_actor, batch_size, **pipeline)
     done: dict[int, Result] = {}
     next_work = 0

@@ -61,7 +61,15 @@ def open_video(source: str | os.PathLike | int) -> tuple[object, float]:
 
     if not isinstance(source, int) and not Path(source).is_file():
         raise ImageError(f"{source}: no such file")
-    capture = cv2.VideoCapture(source if isinstance(source, int) else str(source))
+    if isinstance(source, int):  # probing a camera that is not there logs C++ warnings
+        quiet = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            capture = cv2.VideoCapture(source)
+        finally:
+            cv2.utils.logging.setLogLevel(quiet)
+    else:
+        capture = cv2.VideoCapture(str(source))
     if not capture.isOpened():
         what = f"camera {source}" if isinstance(source, int) else str(source)
         raise ImageError(f"{what}: cannot open video (not a video, or no such camera)")

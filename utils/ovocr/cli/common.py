@@ -14,7 +14,7 @@ import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -235,12 +235,13 @@ def progress(items: list[Any], quiet: bool, unit: str) -> Any:
     return tqdm(items, unit=unit, file=sys.stderr, dynamic_ncols=True)
 
 
-def expand(paths: list[str]) -> tuple[list[Path], int]:
+def expand(paths: list[str], extensions: Collection[str] = ()) -> tuple[list[Path], int]:
     """Image paths under ``paths`` and the number of problems found (each reported).
 
-    A name that is not UTF-8 is a problem: the JSON output could not hold it.
+    Folders are searched for ``extensions`` (default: image files). A name that is not
+    UTF-8 is a problem: the JSON output could not hold it.
     """
-    from ..images import iter_image_paths
+    from ..images import IMAGE_EXTENSIONS, iter_image_paths
 
     found: list[Path] = []
     failures = 0
@@ -250,7 +251,7 @@ def expand(paths: list[str]) -> tuple[list[Path], int]:
         error(str(problem))
         failures += 1
 
-    for path in iter_image_paths(paths, on_error=report):
+    for path in iter_image_paths(paths, report, extensions or IMAGE_EXTENSIONS):
         try:
             str(path).encode("utf-8")
         except UnicodeEncodeError:

@@ -1,12 +1,13 @@
-"""``ovocr predict`` (detect and read whole images) and ``ovocr recognize`` (read crops).
+"""``ovocr predict`` (detect and read whole images and PDF pages) and ``ovocr recognize``
+(read crops).
 
-Explained in 05-ocr-pipeline.
+Explained in 05-ocr-pipeline; PDFs and ``--engine ray`` in 09-ocr-at-scale.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from ..types import Page
+    from ..scale import Result
 
 RECOGNIZE_BATCH = 64  # crops read in one call
 
@@ -33,6 +34,7 @@ RECOGNIZE_BATCH = 64  # crops read in one call
 def add_parsers(sub: Any) -> None:
     """Add ``predict`` and ``recognize`` to the ``ovocr`` sub-command parsers."""
     from ..models import DEFAULT_DET, DEFAULT_REC
+    from ..pdf import DEFAULT_DPI
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("paths", nargs="+", help="image files or folders (searched recursively)")
@@ -41,9 +43,26 @@ def add_parsers(sub: Any) -> None:
         add_runtime_options(p)
         add_output_options(p)
 
-    predict = sub.add_parser("predict", help="detect and read text in images")
+    predict = sub.add_parser("predict", help="detect and read text in images and PDFs")
     common(predict)
     predict.add_argument("--det", default=DEFAULT_DET, help="detection model name or path")
+    predict.add_argument(
+        "--dpi",
+        type=_positive,
+        default=DEFAULT_DPI,
+        help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI})",
+    )
+    predict.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local: this process; ray: a Ray Data job (pip install 'ovocr[scale]')",
+    )
+    predict.add_argument(
+        "--ray-address",
+        default=None,
+        help="Ray cluster to run on with --engine ray (default: $RAY_ADDRESS, else a local Ray)",
+    )
     predict.set_defaults(func=cmd_predict)
 
     recognize = sub.add_parser("recognize", help="read cropped word or line images")
@@ -51,49 +70,74 @@ def add_parsers(sub: Any) -> None:
     recognize.set_defaults(func=cmd_recognize)
 
 
-def read_pages(
-    args: argparse.Namespace, images: list[Path]
-) -> Generator[tuple[Path, Page | ImageError], None, None]:
-    """Each input with its page (or the error that stopped it), in input order.
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
-    The one place that turns inputs into pages: other engines or input kinds plug in here.
-    The model loads before the first page is asked for, so a bad model name fails fast.
+
+def read_pages(args: argparse.Namespace, images: list[Path]) -> Iterator[Result]:
+    """One ``Result`` per image or PDF page (a page, or the error that stopped it), in
+    input order, from this process or from a Ray Data job (``--engine ray``).
+
+    The one place that turns inputs into pages. The model loads before the first page is
+    asked for, so a bad model name fails fast.
     """
-    from ..pipeline import load_pipeline
+    from ..pdf import is_pdf
+    from ..scale import Item, read_items, read_with_ray
 
-    ocr = load_pipeline(
-        det=args.det,
-        rec=args.rec,
-        cls=args.cls,
-        device=args.device,
-        precision=args.precision,
-        cache_dir=args.cache_dir,
-        hint="THROUGHPUT" if len(images) > 1 else "LATENCY",
-        progress=say(args.quiet),
-    )
-    return _paired(images, ocr.map(images, return_errors=True), args.quiet)
+    items = [Item(path) for path in images]
+    settings = {
+        "det": args.det,
+        "rec": args.rec,
+        "cls": args.cls,
+        "device": args.device,
+        "precision": args.precision,
+        "cache_dir": args.cache_dir,
+    }
+    if args.engine == "ray":
+        results = read_with_ray(items, dpi=args.dpi, address=args.ray_address, **settings)
+    else:
+        from ..pipeline import load_pipeline
+
+        many = len(images) > 1 or any(is_pdf(path) for path in images)
+        ocr = load_pipeline(
+            **settings, hint="THROUGHPUT" if many else "LATENCY", progress=say(args.quiet)
+        )
+        results = read_items(ocr, items, dpi=args.dpi)
+    return _with_progress(results, images, args.quiet)
 
 
-def _paired(
-    images: list[Path], pages: Iterator[Page | ImageError], quiet: bool
-) -> Generator[tuple[Path, Page | ImageError], None, None]:
-    try:  # overlaps the work of several images
-        for path in progress(images, quiet, "img"):
-            yield path, next(pages)
+def _with_progress(results: Iterator[Result], images: list[Path], quiet: bool) -> Iterator[Result]:
+    """A progress bar by input file: a file counts when its first result (page) is out."""
+    bar = iter(progress(images, quiet, "file"))
+    try:
+        for result in results:
+            if result.page in (None, 1):
+                next(bar, None)
+            yield result
+        for _ in bar:  # finishes the bar
+            pass
     finally:
-        pages.close()  # type: ignore[attr-defined]
+        results.close()  # type: ignore[attr-defined]
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    images, failures = expand(args.paths)
-    pages = read_pages(args, images)
-    with closing(pages), output(args.output) as out:
-        for path, page in pages:
-            if isinstance(page, ImageError):
-                error(str(page))
+    from ..scale import DOCUMENT_EXTENSIONS
+
+    images, failures = expand(args.paths, DOCUMENT_EXTENSIONS)  # folders: images and PDFs
+    results = read_pages(args, images)
+    with closing(results), output(args.output) as out:  # type: ignore[type-var]
+        for result in results:
+            if not result.ok:
+                error(str(result.outcome))
                 failures += 1
                 continue
-            out.write({"image": str(path), **page.to_dict()})
+            out.write(result.record())
     return EXIT_INPUT if failures else EXIT_OK
 
 
