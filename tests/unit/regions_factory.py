@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from ovocr.pipeline import reading_order
+from ovocr.builder import reading_order
 from ovocr.regions.annotations import Annotation, Region, RelBox, union_box
 from ovocr.types import Line, Page, Word
 

@@ -32,7 +32,16 @@ from ovocr.types import Line, Page, Word
         ("amount", "Nett Total: $8.20", "$8.20"),
         ("amount", "TOTAL 1,234.50", "1,234.50"),
         ("amount", "TOTAL", ""),
+        ("amount", "Nett Total: S8.20", "$8.20"),  # the OCR read $ as S
+        ("amount", "NETT TOTAL: RM10.35", "10.35"),  # training keys drop RM
+        ("amount", "TOTAL RM 10.60", "10.60"),
         ("name", "99 SPEED MART S/B (519537-X)", "99 SPEED MART S/B"),
+        ("name", "TRI SHAAS SDN BHD (728515-M) MYDIN MART SRI MUDA", "TRI SHAAS SDN BHD"),
+        ("name", "MR. D.I.Y(M) SON BHD", "MR. D.I.Y(M) SDN BHD"),
+        ("name", "SAM SAM TRADING CO", "SAM SAM TRADING CO"),
+        ("address", "NO. 53, JALAN BESAR, 4560O BATANG", "NO. 53, JALAN BESAR, 45600 BATANG"),
+        ("address", "LOT 1851-B, JLN 7/118B. 81200 JOH0R", "LOT 1851-B, JLN 7/118B, 81200 JOHOR"),
+        ("date", "04/03/201815:41:52", "04/03/2018"),
         ("text", "  NO 12,   JALAN MAJU ", "NO 12, JALAN MAJU"),
     ],
 )
@@ -162,3 +171,19 @@ def test_loading_a_missing_model_folder_names_it(tmp_path):
 
     with pytest.raises(ModelError, match="nowhere: not a region model"):
         load_field_reader(tmp_path / "nowhere")
+
+
+def test_ocr_models_named_by_a_model_folder_are_never_downloaded(tmp_path, monkeypatch):
+    """A stranger's model.json naming an unprepared model is refused, not fetched."""
+    from ovocr import models
+    from ovocr.regions.fields import load_field_reader
+    from ovocr.regions.sroie import KINDS
+    from ovocr.regions.train import train_model
+    from regions_factory import receipt
+
+    pages, annotations = zip(*(receipt(seed) for seed in range(6)))
+    folder = train_model(annotations, pages, KINDS, ocr={"det": "ppocrv4-det"}).save(tmp_path / "m")
+    monkeypatch.setenv("OVOCR_MODELS", str(tmp_path / "no-models"))
+    monkeypatch.setattr(models, "_build", lambda *a: pytest.fail("a model was prepared"))
+    with pytest.raises(ModelError, match="'ppocrv4-det'.*run `ovocr models prepare ppocrv4-det`"):
+        load_field_reader(folder)

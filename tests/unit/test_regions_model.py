@@ -11,7 +11,7 @@ from ovocr.regions.features import FEATURE_NAMES, LAYOUT_FEATURES, page_features
 from ovocr.regions.fields import fields_from_regions
 from ovocr.regions.model import RegionModel
 from ovocr.regions.sroie import CONCEPTS, KINDS
-from ovocr.regions.train import fit_softmax, fit_trees, label_lines, train_model
+from ovocr.regions.train import label_lines, train_model
 from ovocr.types import Page
 from regions_factory import receipt
 
@@ -54,20 +54,6 @@ def test_labels_come_from_region_overlap():
     assert by_text[f"{annotation.values['total']}"] in (0, 4)  # SUB TOTAL shows it too
     assert sorted(labels.tolist()).count(1) == 2  # two address lines
     assert sum(labels == 4) == 1 and sum(labels == 3) == 1
-
-
-@pytest.mark.parametrize("fit", [fit_trees, fit_softmax])
-def test_classifiers_learn_a_known_rule(fit):
-    rng = np.random.default_rng(0)
-    x = rng.uniform(size=(600, 3))
-
-    def rule(v):  # 3 ordered classes by the sum of two features; the third is noise
-        return (v[:, 0] + v[:, 1] > 0.7).astype(int) + (v[:, 0] + v[:, 1] > 1.3)
-
-    clf = fit(x, rule(x), 3)
-    test = rng.uniform(size=(300, 3))
-    truth = rule(test)
-    assert (clf.scores(test).argmax(axis=1) == truth).mean() > 0.9
 
 
 def test_trained_model_reads_unseen_receipts(model, synthetic):

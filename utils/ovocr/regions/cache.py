@@ -13,9 +13,13 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
+
 from ..models import REGISTRY, models_dir
+from ..pipeline import OcrPipeline
 from ..types import Page
 
 
@@ -27,10 +31,16 @@ def default_cache_dir() -> Path:
 def settings_key(det: str, rec: str, precision: str | None) -> str:
     """The part of the cache key that names the OCR models, their settings and precision.
 
-    The registry settings (detector resize and thresholds, recogniser alphabet) are hashed
+    The registry settings (detector resize and thresholds, recogniser alphabet) and the
+    pipeline's default settings (``OcrPipeline`` fields such as ``gap_ratio``) are hashed
     in, so pages read before a default changed are not reused after it.
     """
-    params = {name: REGISTRY[name].params for name in (det, rec) if name in REGISTRY}
+    params: dict = {name: REGISTRY[name].params for name in (det, rec) if name in REGISTRY}
+    params["pipeline"] = {  # page assembly: confidence floor, line splitting at gaps...
+        f.name: f.default
+        for f in fields(OcrPipeline)
+        if isinstance(f.default, (bool, int, float, str, type(None)))
+    }
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     return f"{det}|{rec}|{precision or 'default'}|{digest.hexdigest()[:12]}"
 
@@ -79,3 +89,24 @@ def cached_pages(
         if progress:
             progress(done, len(images))
     return pages
+
+
+def cached_array_page(
+    rgb: np.ndarray,
+    ocr: Callable[[np.ndarray], Page],
+    settings: str,
+    cache_dir: str | os.PathLike | None = None,
+) -> Page:
+    """The OCR page of an image array (e.g. a region crop), cached by its pixels."""
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(np.ascontiguousarray(rgb).tobytes())
+    digest.update(f"{rgb.shape}|{settings}".encode())
+    path = folder / f"a{digest.hexdigest()[:31]}.json"
+    if path.is_file():
+        return Page.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    page = round_trip(ocr(rgb))
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(page.to_dict(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+    return page

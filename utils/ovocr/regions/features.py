@@ -4,16 +4,23 @@ One row of numbers per ``Line`` of an ``ovocr`` ``Page``: where the line sits (r
 position and size, which visual row from the top and bottom), what it looks like (digits,
 capitals, dates, amounts, keywords such as TOTAL or JALAN) and what its neighbours say
 (a TOTAL on the same row, an address word on the row above). Plain NumPy and ``re``:
-the same code runs at training and at inference. Explained in 06-custom-text-regions.
+the same code runs at training and at inference.
+
+Photos are tilted: :func:`upright` first turns the page so that its text lines run level
+(the median angle of the detected lines) and groups them into rows again, and positions
+are measured within the text's own extent, not the image's, so a margin of table around
+a photographed receipt does not move them. Explained in 06-custom-text-regions.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
-from ..types import Page
+from ..builder import reading_order
+from ..types import Line, Page, Word
 
 # Day-month-year (a glued time may follow: OCR often drops the space), year-month-day,
 # "22 MAR 2018" and "20180304".
@@ -85,6 +92,61 @@ def keyword_flags(text: str) -> dict[str, float]:
     return flags
 
 
+def tilt_degrees(page: Page) -> float:
+    """Median angle of the page's long text lines in degrees (positive: clockwise)."""
+    angles, weights = [], []
+    for line in page.lines:
+        if line.quad is None:
+            continue
+        (ax, ay), (bx, by) = line.quad[0], line.quad[1]
+        x0, y0, x1, y1 = line.bounds
+        if x1 - x0 > 2 * (y1 - y0) and bx != ax:
+            angles.append(math.degrees(math.atan2(by - ay, bx - ax)))
+            weights.append(x1 - x0)
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.array(weights)[order])
+    return float(np.array(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def _turn(quad: tuple, cos: float, sin: float, cx: float, cy: float) -> tuple:
+    return tuple(
+        (cx + (x - cx) * cos + (y - cy) * sin, cy - (x - cx) * sin + (y - cy) * cos)
+        for x, y in quad
+    )
+
+
+def upright(page: Page, min_degrees: float = 0.3) -> tuple[Page, list[int]]:
+    """The page turned so its lines run level, with rows grouped again, and for each of
+    its lines the index of the same line in ``page``.
+
+    Below ``min_degrees`` of tilt the page is kept as it is (scans).
+
+    Example:
+        >>> w = Word("TOTAL 9.00", 0.9, ((10, 50), (90, 50), (90, 60), (10, 60)))
+        >>> upright(Page(100, 100, (Line((w,)),)))[1]
+        [0]
+    """
+    angle = tilt_degrees(page)
+    if abs(angle) < min_degrees:
+        return page, list(range(len(page.lines)))
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    cx, cy = page.width / 2, page.height / 2
+    turned = [
+        Line(
+            tuple(Word(w.text, w.confidence, _turn(w.quad, cos, sin, cx, cy)) for w in line.words),
+            _turn(line.quad, cos, sin, cx, cy) if line.quad is not None else None,
+        )
+        for line in page.lines
+    ]
+    ordered, rows = reading_order(turned)
+    index = {id(line): i for i, line in enumerate(turned)}
+    return Page(page.width, page.height, tuple(ordered), tuple(rows)), [
+        index[id(line)] for line in ordered
+    ]
+
+
 def _row_of(page: Page) -> tuple[list[tuple[int, ...]], list[int]]:
     rows = list(page.rows) or [(i,) for i in range(len(page.lines))]
     row_of = [0] * len(page.lines)
@@ -96,6 +158,9 @@ def _row_of(page: Page) -> tuple[list[tuple[int, ...]], list[int]]:
 
 def page_features(page: Page) -> np.ndarray:
     """A ``(len(page.lines), len(FEATURE_NAMES))`` float32 matrix, one row per line.
+
+    Positions are fractions of the extent of the page's text (pass an :func:`upright`
+    page for photos).
 
     Example:
         >>> from ovocr.types import Line, Word
@@ -120,7 +185,11 @@ def page_features(page: Page) -> np.ndarray:
     last_total_row = max(
         (row_of[i] for i in range(n) if row_of[i] in total_rows and amounts[i]), default=-1
     )
-    heights = np.array([line.bounds[3] - line.bounds[1] for line in page.lines])
+    bounds = np.array([line.bounds for line in page.lines], dtype=np.float64)
+    left, top = bounds[:, 0].min(), bounds[:, 1].min()
+    span_x = max(bounds[:, 2].max() - left, 1.0)
+    span_y = max(bounds[:, 3].max() - top, 1.0)
+    heights = bounds[:, 3] - bounds[:, 1]
     median_height = float(np.median(heights)) or 1.0
     first_date = next((i for i, t in enumerate(texts) if DATE.search(t)), -1)
     last_row = max(len(rows) - 1, 1)
@@ -133,11 +202,11 @@ def page_features(page: Page) -> np.ndarray:
         chars = max(len(text), 1)
         own = amounts[i]
         values = [
-            (y0 + y1) / 2 / page.height,
-            (x0 + x1) / 2 / page.width,
-            x0 / page.width,
-            x1 / page.width,
-            (x1 - x0) / page.width,
+            ((y0 + y1) / 2 - top) / span_y,
+            ((x0 + x1) / 2 - left) / span_x,
+            (x0 - left) / span_x,
+            (x1 - left) / span_x,
+            (x1 - x0) / span_x,
             (y1 - y0) / median_height,
             min(r, 10) / 10,
             min(len(rows) - 1 - r, 10) / 10,

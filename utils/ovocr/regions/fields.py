@@ -30,7 +30,6 @@ import numpy as np
 
 from ..errors import OvocrError
 from ..images import load_image
-from ..models import DEFAULT_DET, DEFAULT_REC
 from ..pipeline import OcrPipeline, load_pipeline
 from ..types import Page
 from .annotations import Region, RelBox
@@ -164,13 +163,15 @@ class FieldReader:
     Attributes:
         model: the trained region model.
         ocr: the generic pipeline, used for the whole page and for each crop.
-        reread: read each crop again (two-stage, the default); False keeps the text of
-            the page's lines (faster, one OCR pass).
+        reread: which regions are cut out and read again: ``"model"`` (default) those
+            of the concepts whose ``source`` is ``"crop"`` (chosen by cross-validation
+            when the model was trained), ``"all"`` every region (two-stage, as with a
+            cloud detector), ``"none"`` none (the text of the page's own lines).
     """
 
     model: RegionModel
     ocr: OcrPipeline
-    reread: bool = True
+    reread: str = "model"
 
     @property
     def kinds(self) -> dict[str, str]:
@@ -180,8 +181,12 @@ class FieldReader:
         """Fields of an image whose page was already read (e.g. from a cache)."""
         regions = self.model.predict(page)
         errors: dict[str, str] = {}
-        if self.reread:
-            regions, errors = read_regions(rgb, regions, self.ocr, median_line_height(page))
+        crop = {c.name for c in self.model.concepts if self.reread == "all" or c.source == "crop"}
+        chosen = [r for r in regions if r.concept in crop and self.reread != "none"]
+        if chosen:
+            read, errors = read_regions(rgb, chosen, self.ocr, median_line_height(page))
+            again = {r.concept: r for r in read}
+            regions = [again.get(r.concept, r) for r in regions]
         concepts = [c.name for c in self.model.concepts]
         fields = fields_from_regions(regions, self.kinds, concepts)
         return FieldsResult(name, fields, tuple(regions), errors)
@@ -197,18 +202,20 @@ def load_field_reader(
     device: str = "AUTO",
     precision: str | None = None,
     cache_dir: str | None = None,
-    reread: bool = True,
+    reread: str = "model",
     progress: Callable[[str], None] | None = None,
 ) -> FieldReader:
     """Load a region model folder and the OCR models it was trained with.
 
     Raises:
-        ovocr.ModelError: the model folder or an OCR model is missing.
+        ovocr.ModelError: the model folder is missing or invalid, or an OCR model it
+            names is not prepared (it is never downloaded on a model folder's say-so).
     """
     model = RegionModel.load(Path(model_dir))
+    names = model.ocr_models()  # refuses, rather than downloads, what is not prepared
     ocr = load_pipeline(
-        det=model.ocr.get("det", DEFAULT_DET),
-        rec=model.ocr.get("rec", DEFAULT_REC),
+        det=names["det"],
+        rec=names["rec"],
         device=device,
         precision=precision,
         cache_dir=cache_dir,

@@ -1,17 +1,21 @@
 """The deployed region detector: classify OCR lines by concept, merge them into regions.
 
 Stage one is the generic ``ovocr`` pipeline (OpenVINO): it finds and reads every text
-line. This module then scores each line for each concept with a small classifier that
-runs in plain NumPy (no training framework at inference) and turns the best lines of a
-concept into one region: the single best line, or for concepts that span lines (an
-address) the best line grown by neighbouring lines that also score high.
+line. This module then turns the page upright (photos are tilted), scores each line for
+each concept with a small classifier that runs in plain NumPy (no training framework at
+inference) and turns the best lines of a concept into one region: the single best line,
+or for concepts that span lines (an address) the best line grown by neighbouring lines
+that also score high.
 
-A model folder holds ``model.json`` (concepts, decoding settings, OCR models) and
-``weights.npz`` (the classifier's arrays). Explained in 06-custom-text-regions.
+A model folder holds ``model.json`` (concepts, decoding settings, OCR models, the SHA-256
+of the weights) and ``weights.npz`` (the classifier's arrays, read without pickle), so a
+folder from a stranger is data that cannot run code; a damaged or edited folder is
+refused with one line that says what is wrong. Explained in 06-custom-text-regions.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -22,12 +26,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import ModelError
+from ..models import DEFAULT_DET, DEFAULT_REC, get_model
 from ..types import Page
 from .annotations import Region, RelBox, union_box
-from .features import FEATURE_NAMES, page_features
-from .values import extract_value
+from .classifiers import Classifier, ClassifierArraysError, classifier_from_arrays, softmax
+from .features import FEATURE_NAMES, page_features, upright
+from .values import KINDS, extract_value
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+SOURCES = ("page", "crop")
 
 
 @dataclass(frozen=True)
@@ -38,79 +45,14 @@ class ConceptSpec:
         name: the concept, e.g. ``"total"``.
         kind: how its value is cut out of the region text (``ovocr.regions.values``).
         max_lines: how many text lines one region of it may span (learnt from the data).
+        source: where its value is read: ``"page"`` (the text of the page's own lines)
+            or ``"crop"`` (the region cut out and read again); chosen by cross-validation.
     """
 
     name: str
     kind: str = "text"
     max_lines: int = 1
-
-
-def softmax(scores: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable for large scores."""
-    shifted = scores - scores.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
-
-
-@dataclass(frozen=True)
-class BoostedTrees:
-    """Gradient-boosted trees of fixed depth, stored as complete binary trees.
-
-    Tree ``t`` adds ``leaves[t, leaf]`` to the score of class ``classes[t]``; inner node
-    ``j`` sends a sample right when ``x[features[t, j]] > thresholds[t, j]`` (children of
-    ``j`` are ``2j + 1`` and ``2j + 2``). The learning rate is folded into the leaves.
-    """
-
-    features: np.ndarray  # (trees, 2**depth - 1) int
-    thresholds: np.ndarray  # (trees, 2**depth - 1) float
-    leaves: np.ndarray  # (trees, 2**depth) float
-    classes: np.ndarray  # (trees,) int
-    base: np.ndarray  # (n_classes,) initial scores
-
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        n, trees = len(x), len(self.classes)
-        depth = int(np.log2(self.leaves.shape[1]))
-        node = np.zeros((n, trees), dtype=np.int64)
-        cols = np.arange(trees)
-        for _ in range(depth):
-            feature = self.features[cols, node]
-            right = x[np.arange(n)[:, None], feature] > self.thresholds[cols, node]
-            node = 2 * node + 1 + right
-        values = self.leaves[cols, node - (self.leaves.shape[1] - 1)]
-        out = np.tile(self.base, (n, 1)).astype(np.float64)
-        for k in range(len(self.base)):
-            out[:, k] += values[:, self.classes == k].sum(axis=1)
-        return out
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {f"trees_{k}": v for k, v in asdict(self).items()}
-
-
-@dataclass(frozen=True)
-class SoftmaxRegression:
-    """Multinomial logistic regression on standardised features."""
-
-    mean: np.ndarray  # (features,)
-    scale: np.ndarray  # (features,)
-    weights: np.ndarray  # (features, n_classes)
-    bias: np.ndarray  # (n_classes,)
-
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        return ((x - self.mean) / self.scale) @ self.weights + self.bias
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {f"softmax_{k}": v for k, v in asdict(self).items()}
-
-
-Classifier = BoostedTrees | SoftmaxRegression
-
-
-def _classifier_from_arrays(arrays: dict[str, np.ndarray]) -> Classifier:
-    for prefix, cls in (("trees_", BoostedTrees), ("softmax_", SoftmaxRegression)):
-        found = {k.removeprefix(prefix): v for k, v in arrays.items() if k.startswith(prefix)}
-        if found:
-            return cls(**found)
-    raise KeyError("no classifier arrays")
+    source: str = "page"
 
 
 @dataclass
@@ -140,19 +82,30 @@ class RegionModel:
         """``(len(page.lines), 1 + len(concepts))`` probabilities; column 0 is "none"."""
         if not page.lines:
             return np.zeros((0, 1 + len(self.concepts)))
+        level, order = upright(page)
+        out = np.empty((len(page.lines), 1 + len(self.concepts)))
+        out[order] = self._probabilities(level)
+        return out
+
+    def _probabilities(self, level: Page) -> np.ndarray:
         columns = [FEATURE_NAMES.index(name) for name in self.features]
-        return softmax(self.classifier.scores(page_features(page)[:, columns]))
+        return softmax(self.classifier.scores(page_features(level)[:, columns].astype(np.float64)))
 
     def predict(self, page: Page) -> list[Region]:
         """One region per concept found on ``page``, with the text of its lines.
 
-        For ``date`` and ``amount`` concepts, only lines that hold such a value compete
-        when any of them scores at least ``min_score``.
+        The lines are classified on the upright page (:func:`features.upright`); a
+        region's box is the union of its lines' boxes in ``page`` and its text joins them
+        in reading order. For ``date`` and ``amount`` concepts, only lines that hold such
+        a value compete when any of them scores at least ``min_score``.
         """
-        probs = self.line_probabilities(page)
-        rows = list(page.rows) or [(i,) for i in range(len(page.lines))]
+        if not page.lines:
+            return []
+        level, order = upright(page)
+        probs = self._probabilities(level)
+        rows = list(level.rows) or [(i,) for i in range(len(level.lines))]
         row_of = {i: r for r, members in enumerate(rows) for i in members}
-        texts = [line.text for line in page.lines]
+        texts = [line.text for line in level.lines]
         regions = []
         for k, spec in enumerate(self.concepts, start=1):
             if not len(probs):
@@ -167,8 +120,10 @@ class RegionModel:
             if p[best] < self.min_score:
                 continue
             group = self._grow(best, p, spec.max_lines, rows, row_of)
-            group.sort()  # page lines are in reading order
-            box = union_box(RelBox.from_line(page.lines[i], page.width, page.height) for i in group)
+            group.sort()  # upright lines are in reading order
+            box = union_box(
+                RelBox.from_line(page.lines[order[i]], page.width, page.height) for i in group
+            )
             text = " ".join(texts[i] for i in group)
             regions.append(Region(spec.name, box, float(np.mean(p[group])), text))
         return regions
@@ -197,10 +152,30 @@ class RegionModel:
             group.append(max(options, key=lambda j: p[j]))
         return group
 
+    def ocr_models(self) -> dict[str, str]:
+        """The ``det`` and ``rec`` models this model was trained on, checked to be ready.
+
+        The names come from a file someone else may have written, so they never start a
+        download or conversion: a registry model that is not prepared is an error that
+        says how to prepare it.
+
+        Raises:
+            ModelError: an OCR model is unknown or not prepared.
+        """
+        names = {"det": self.ocr.get("det", DEFAULT_DET), "rec": self.ocr.get("rec", DEFAULT_REC)}
+        for task, name in names.items():
+            try:
+                get_model(name, task, allow_download=False)
+            except ModelError as exc:
+                raise ModelError(f"region model needs OCR model {name!r}: {exc}") from None
+        return names
+
     def save(self, folder: str | os.PathLike) -> Path:
-        """Write ``model.json`` and ``weights.npz`` into ``folder`` (created if needed)."""
+        """Write ``weights.npz`` and ``model.json`` (with the weights' SHA-256) into
+        ``folder`` (created if needed)."""
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
+        np.savez(target / "weights.npz", **self.classifier.arrays())
         meta = {
             "format": FORMAT_VERSION,
             "features": list(self.features),
@@ -209,17 +184,19 @@ class RegionModel:
             "grow_score": self.grow_score,
             "ocr": self.ocr,
             "info": self.info,
+            "weights_sha256": _sha256(target / "weights.npz"),
         }
-        np.savez(target / "weights.npz", **self.classifier.arrays())
         (target / "model.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
         return target
 
     @classmethod
     def load(cls, folder: str | os.PathLike) -> RegionModel:
-        """Read a model folder written by :meth:`save`.
+        """Read a model folder written by :meth:`save`, checking everything in it.
 
         Raises:
-            ModelError: the folder or a file is missing, or was written for other features.
+            ModelError: one line naming the file and the problem: a missing file, JSON
+                that is not a region model of this version, weights whose checksum does
+                not match ``model.json`` (edited or damaged), or arrays that do not fit.
         """
         source = Path(folder)
         meta_file, weights_file = source / "model.json", source / "weights.npz"
@@ -230,22 +207,65 @@ class RegionModel:
             )
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            with np.load(weights_file) as data:
-                classifier = _classifier_from_arrays(dict(data))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError, OSError) as exc:
-            raise ModelError(f"{source}: unreadable region model ({exc})") from None
-        features = meta.get("features") or []
-        if not set(features) <= set(FEATURE_NAMES):
+        except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
+            raise ModelError(f"{meta_file}: not valid JSON ({exc})") from None
+        schema = _check_schema(meta)
+        if schema:
+            raise ModelError(f"{meta_file}: {schema}; retrain it with `ovocr fields train`")
+        if _sha256(weights_file) != meta["weights_sha256"]:
             raise ModelError(
-                f"{meta_file}: trained with other line features than this ovocr version; "
-                "retrain it with `ovocr fields train`"
+                f"{weights_file}: checksum differs from model.json (edited or damaged); "
+                "retrain the model or copy the folder again"
             )
+        features = tuple(meta["features"])
+        try:
+            with np.load(weights_file, allow_pickle=False) as data:
+                classifier = classifier_from_arrays(dict(data), len(features))
+        except (ClassifierArraysError, ValueError, OSError) as exc:
+            raise ModelError(f"{weights_file}: unusable classifier arrays ({exc})") from None
         return cls(
             tuple(ConceptSpec(**c) for c in meta["concepts"]),
             classifier,
             float(meta["min_score"]),
             float(meta["grow_score"]),
-            dict(meta.get("ocr", {})),
+            {str(k): str(v) for k, v in meta["ocr"].items()},
             dict(meta.get("info", {})),
-            tuple(features),
+            features,
         )
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _check_schema(meta: Any) -> str:
+    """What is wrong with a parsed ``model.json``, or "" when it is a valid region model."""
+    if not isinstance(meta, dict):
+        return "not a region model (expected a JSON object)"
+    if meta.get("format") != FORMAT_VERSION:
+        return f"region model format {meta.get('format')!r}, this ovocr reads {FORMAT_VERSION}"
+    missing = [
+        k for k in ("features", "concepts", "min_score", "grow_score", "ocr") if k not in meta
+    ]
+    if missing or not isinstance(meta.get("weights_sha256"), str):
+        return f"region model is missing {missing or ['weights_sha256']}"
+    features = meta["features"]
+    if not isinstance(features, list) or not set(features) <= set(FEATURE_NAMES) or not features:
+        return "trained with other line features than this ovocr version"
+    ocr = meta["ocr"]
+    if not isinstance(ocr, dict) or not all(isinstance(v, str) for v in ocr.values()):
+        return "'ocr' must map det/rec to model names"
+    fields = {"name": str, "kind": str, "max_lines": int, "source": str}
+    concepts = meta["concepts"]
+    if not isinstance(concepts, list) or not concepts:
+        return "'concepts' must be a non-empty list"
+    for c in concepts:
+        if not isinstance(c, dict) or set(c) - set(fields) or "name" not in c:
+            return f"bad concept entry {c!r}"
+        if not all(isinstance(c[k], t) for k, t in fields.items() if k in c):
+            return f"bad concept entry {c!r}"
+        if c.get("source", "page") not in SOURCES or c.get("kind", "text") not in KINDS:
+            return f"bad concept entry {c!r}"
+    if not all(isinstance(meta[k], (int, float)) for k in ("min_score", "grow_score")):
+        return "'min_score' and 'grow_score' must be numbers"
+    return ""

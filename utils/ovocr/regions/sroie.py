@@ -32,7 +32,7 @@ from .annotations import Annotation, Region, RelBox, union_box
 
 CONCEPTS = ("company", "date", "address", "total")
 # How a concept's value is cut out of the text of its region (see values.extract_value).
-KINDS = {"company": "name", "date": "date", "address": "text", "total": "amount"}
+KINDS = {"company": "name", "date": "date", "address": "address", "total": "amount"}
 MAX_RUN = 8
 MIN_SIMILARITY = 80.0
 AMOUNT = re.compile(r"\d[\d,]*\.\d{2}")

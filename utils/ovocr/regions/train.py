@@ -4,8 +4,9 @@
 2. Each OCR line takes the concept of the annotated region that covers most of it
    (overlap / smaller area >= ``COVER``), else "none".
 3. A classifier learns the concept of a line from its layout and content features:
-   gradient-boosted trees (default) or softmax regression, both fitted here in NumPy and
-   evaluated in NumPy at inference.
+   gradient-boosted trees (default) or softmax regression, both fitted by scikit-learn
+   and exported as plain arrays (``ovocr.regions.classifiers``): inference needs NumPy
+   only, and a model folder holds no pickle.
 
 Explained in 06-custom-text-regions.
 """
@@ -15,14 +16,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..datasets import DatasetError
 from ..types import Page
 from .annotations import Annotation, RelBox, load_annotations
-from .features import FEATURE_NAMES, page_features
-from .model import BoostedTrees, ConceptSpec, RegionModel, SoftmaxRegression, softmax
+from .classifiers import LinearModel, TreeEnsemble
+from .features import FEATURE_NAMES, page_features, upright
+from .model import ConceptSpec, RegionModel
 from .sroie import KINDS as SROIE_KINDS
 from .sroie import load_sroie_annotations
 
@@ -51,125 +54,108 @@ def label_lines(page: Page, annotation: Annotation, concepts: Sequence[str]) -> 
     return labels
 
 
-def _bin_edges(x: np.ndarray, bins: int) -> list[np.ndarray]:
-    """Split candidates per feature: midpoints between quantiles of its distinct values."""
-    edges = []
-    for column in x.T:
-        values = np.unique(column)
-        if len(values) > bins:
-            values = np.unique(np.quantile(column, np.linspace(0, 1, bins + 1)))
-        edges.append(((values[:-1] + values[1:]) / 2).astype(np.float32))
-    return edges
-
-
 def fit_trees(
     x: np.ndarray,
     y: np.ndarray,
     n_classes: int,
-    rounds: int = 120,
-    depth: int = 3,
-    learning_rate: float = 0.15,
+    max_iter: int = 100,
+    learning_rate: float = 0.1,
+    max_leaf_nodes: int = 15,
     l2: float = 1.0,
-    min_hessian: float = 1.0,
-    bins: int = 32,
-) -> BoostedTrees:
-    """Multi-class gradient boosting with Newton leaves (one tree per class per round).
+) -> TreeEnsemble:
+    """Gradient-boosted trees fitted by scikit-learn, exported as plain node arrays.
 
-    Deterministic: no sampling. Split candidates come from per-feature quantile bins, and
-    one ``np.bincount`` per node builds the gradient histograms of all features at once.
+    ``HistGradientBoostingClassifier`` with a fixed seed and no early stopping (so the
+    same data gives the same model); its trees are copied node by node into a
+    :class:`~ovocr.regions.classifiers.TreeEnsemble`, which scores exactly as
+    ``decision_function`` does (tested) without scikit-learn.
     """
-    n, n_features = x.shape
-    edges = _bin_edges(x, bins)
-    width = max(len(e) for e in edges) + 1
-    binned = np.stack([np.searchsorted(e, x[:, f]) for f, e in enumerate(edges)], axis=1)
-    flat = binned + np.arange(n_features) * width
-    onehot = np.eye(n_classes)[y]
-    prior = onehot.mean(axis=0).clip(1e-6)
-    base = np.log(prior) - np.log(prior).mean()
-    scores = np.tile(base, (n, 1))
-    inner, leaves_n = 2**depth - 1, 2**depth
-    feats, thrs, leaves, classes = [], [], [], []
-    for _ in range(rounds):
-        prob = softmax(scores)
-        for k in range(n_classes):
-            grad = onehot[:, k] - prob[:, k]
-            hess = (prob[:, k] * (1 - prob[:, k])).clip(1e-6)
-            feature = np.zeros(inner, dtype=np.int32)
-            threshold = np.full(inner, np.inf, dtype=np.float32)
-            node = np.zeros(n, dtype=np.int64)
-            for j in range(inner):
-                members = node == j
-                split = _best_split(
-                    flat[members], grad[members], hess[members], width, l2, min_hessian
-                )
-                if split is not None:
-                    f, b = split
-                    feature[j], threshold[j] = f, edges[f][b]
-                right = x[:, feature[j]] > threshold[j]
-                node = np.where(members, 2 * j + 1 + right, node)
-            leaf = node - inner
-            g = np.bincount(leaf, weights=grad, minlength=leaves_n)
-            h = np.bincount(leaf, weights=hess, minlength=leaves_n)
-            value = learning_rate * (n_classes - 1) / n_classes * g / (h + l2)
-            scores[:, k] += value[leaf]
-            feats.append(feature)
-            thrs.append(threshold)
-            leaves.append(value.astype(np.float32))
-            classes.append(k)
-    return BoostedTrees(
-        np.array(feats),
-        np.array(thrs),
-        np.array(leaves),
-        np.array(classes),
-        base.astype(np.float32),
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits
+
+    clf = HistGradientBoostingClassifier(
+        max_iter=max_iter,
+        learning_rate=learning_rate,
+        max_leaf_nodes=max_leaf_nodes,
+        l2_regularization=l2,
+        early_stopping=False,
+        random_state=0,
+    )
+    with threadpool_limits(1):  # several threads on a small shared CPU are slower, not faster
+        clf.fit(x, y)
+    return export_trees(clf, n_classes)
+
+
+def export_trees(clf: Any, n_classes: int) -> TreeEnsemble:
+    """The trees of a fitted ``HistGradientBoostingClassifier`` as flat node arrays.
+
+    Classes absent from the training labels get a very low base score. With two classes
+    scikit-learn fits one tree per round for class 1; class 0 keeps score 0.
+    """
+    seen = [int(c) for c in clf.classes_]
+    base = np.full(n_classes, -30.0)
+    baseline = np.asarray(clf._baseline_prediction, dtype=np.float64).ravel()
+    per_round = len(clf._predictors[0])
+    if per_round == 1:
+        base[seen[0]], base[seen[1]] = 0.0, baseline[0]
+        tree_classes = [seen[1]]
+    else:
+        base[seen] = baseline
+        tree_classes = seen
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("f", "t", "l", "r", "v", "leaf", "m")}
+    roots, classes, offset, depth = [], [], 0, 1
+    for predictors in clf._predictors:
+        for k, predictor in enumerate(predictors):
+            nodes = predictor.nodes
+            if nodes["is_categorical"].any():
+                raise ValueError("categorical splits are not exported")
+            parts["f"].append(nodes["feature_idx"])
+            parts["t"].append(nodes["num_threshold"])
+            parts["l"].append(nodes["left"].astype(np.int64) + offset)
+            parts["r"].append(nodes["right"].astype(np.int64) + offset)
+            parts["v"].append(nodes["value"])
+            parts["leaf"].append(nodes["is_leaf"].astype(bool))
+            parts["m"].append(nodes["missing_go_to_left"].astype(bool))
+            roots.append(offset)
+            classes.append(tree_classes[k])
+            depth = max(depth, int(nodes["depth"].max()))
+            offset += len(nodes)
+    cat = {k: np.concatenate(v) for k, v in parts.items()}
+    leaf = cat["leaf"]
+    return TreeEnsemble(
+        cat["f"].astype(np.int32),
+        cat["t"].astype(np.float64),
+        np.where(leaf, 0, cat["l"]).astype(np.int32),
+        np.where(leaf, 0, cat["r"]).astype(np.int32),
+        np.where(leaf, cat["v"], 0.0).astype(np.float64),
+        leaf,
+        cat["m"],
+        np.array(roots, dtype=np.int32),
+        np.array(classes, dtype=np.int32),
+        base,
+        depth,
     )
 
 
-def _best_split(
-    flat: np.ndarray, grad: np.ndarray, hess: np.ndarray, width: int, l2: float, min_hessian: float
-) -> tuple[int, int] | None:
-    """(feature, bin) of the split with the largest gain, or None when none helps."""
-    if len(grad) < 2:
-        return None
-    n_features = flat.shape[1]
-    size = n_features * width
-    g = np.bincount(flat.ravel(), np.repeat(grad, n_features), size).reshape(n_features, width)
-    h = np.bincount(flat.ravel(), np.repeat(hess, n_features), size).reshape(n_features, width)
-    gl, hl = np.cumsum(g, axis=1)[:, :-1], np.cumsum(h, axis=1)[:, :-1]
-    gt, ht = g.sum(axis=1, keepdims=True), h.sum(axis=1, keepdims=True)
-    gr, hr = gt - gl, ht - hl
-    gain = gl**2 / (hl + l2) + gr**2 / (hr + l2) - gt**2 / (ht + l2)
-    gain[(hl < min_hessian) | (hr < min_hessian)] = 0.0
-    best = int(np.argmax(gain))
-    if gain.flat[best] <= 1e-9:
-        return None
-    return divmod(best, width - 1)
+def fit_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, c: float = 1.0) -> LinearModel:
+    """Multinomial logistic regression by scikit-learn on standardised features."""
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
-
-def fit_softmax(
-    x: np.ndarray,
-    y: np.ndarray,
-    n_classes: int,
-    l2: float = 1e-3,
-    steps: int = 800,
-    lr: float = 0.5,
-) -> SoftmaxRegression:
-    """Multinomial logistic regression by full-batch gradient descent with momentum."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    z = (x - mean) / scale
-    onehot = np.eye(n_classes)[y]
+    clf = LogisticRegression(C=c, max_iter=2000)
+    with threadpool_limits(1):
+        clf.fit((x - mean) / scale, y)
     weights = np.zeros((x.shape[1], n_classes))
-    bias = np.zeros(n_classes)
-    vw, vb = np.zeros_like(weights), np.zeros_like(bias)
-    for _ in range(steps):
-        err = softmax(z @ weights + bias) - onehot
-        vw = 0.9 * vw + z.T @ err / len(z) + l2 * weights
-        vb = 0.9 * vb + err.mean(axis=0)
-        weights -= lr * vw
-        bias -= lr * vb
-    return SoftmaxRegression(mean, scale, weights, bias)
+    bias = np.full(n_classes, -30.0)
+    seen = [int(k) for k in clf.classes_]
+    if len(seen) == 2:  # one weight vector for class 1 against class 0
+        weights[:, seen[1]], bias[seen[0]], bias[seen[1]] = clf.coef_[0], 0.0, clf.intercept_[0]
+    else:
+        weights[:, seen], bias[seen] = clf.coef_.T, clf.intercept_
+    return LinearModel(mean, scale, weights, bias)
 
 
 def max_lines_per_concept(labels: Sequence[np.ndarray], n_concepts: int) -> list[int]:
@@ -189,6 +175,7 @@ def train_model(
     ocr: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
     features: Sequence[str] = FEATURE_NAMES,
+    sources: Mapping[str, str] | None = None,
 ) -> RegionModel:
     """Fit a region model on OCR pages of annotated images.
 
@@ -201,6 +188,8 @@ def train_model(
         progress: called with a status message.
         features: the line features to learn from (default all; a subset for ablations,
             e.g. layout only).
+        sources: per concept, ``"page"`` (default) or ``"crop"``: where the reader takes
+            its value (see ``model.ConceptSpec``); default :data:`SOURCES` for SROIE kinds.
 
     Raises:
         ValueError: no annotations, pages that do not match, no region at all, an
@@ -218,8 +207,12 @@ def train_model(
     if not names:
         raise ValueError("the annotations hold no region: nothing to learn")
     start = time.perf_counter()
-    labels = [label_lines(p, a, names) for p, a in zip(pages, annotations)]
-    x = np.concatenate([page_features(p)[:, columns] for p in pages]).astype(np.float64)
+    labels, rows = [], []
+    for page, annotation in zip(pages, annotations):
+        level, order = upright(page)
+        labels.append(label_lines(page, annotation, names)[order])
+        rows.append(page_features(level)[:, columns])
+    x = np.concatenate(rows).astype(np.float64)
     y = np.concatenate(labels)
     if progress:
         progress(f"fitting {method} on {len(y)} lines of {len(pages)} images")
@@ -227,7 +220,11 @@ def train_model(
     classifier = fit(x, y, 1 + len(names))
     kinds = dict(kinds or {})
     spans = max_lines_per_concept(labels, len(names))
-    concepts = tuple(ConceptSpec(c, kinds.get(c, "text"), m) for c, m in zip(names, spans))
+    sources = dict(sources or {})
+    concepts = tuple(
+        ConceptSpec(c, kinds.get(c, "text"), m, sources.get(c, "page"))
+        for c, m in zip(names, spans)
+    )
     info = {
         "method": method,
         "images": len(pages),
