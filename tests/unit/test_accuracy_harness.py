@@ -62,6 +62,13 @@ def test_score_icdar_counts_detection_end_to_end_and_tilted_words(acc, tmp_path)
     assert (scores["tilted_words"], scores["tilted_det_recall"]) == (1, 1.0)
     assert scores["tilted_e2e_recall"] == 0.0
     assert per_image[0]["missed_e2e"] == 1 and per_image[0]["false_det"] == 1
+    bins = scores["breakdown"]
+    assert (bins["read"], bins["misread"], bins["missed"], bins["false"]) == (2, 1, 0, 1)
+    assert scores["tilted_breakdown"]["misread"] == 1 and scores["tilted_breakdown"]["items"] == 1
+    results = {"default": {"icdar2015": {"scores": scores}}}
+    table = acc.breakdown_table(results, {"default": "ovocr"})
+    assert "| IC15 words | ovocr | 3 | 0 | 0 | 1 | 2 | 1 |" in table.splitlines()
+    assert "| IC15 tilted words | ovocr | 1 | 0 | 0 | 1 | 0 | - |" in table.splitlines()
 
 
 def test_score_icdar_treats_a_missing_record_as_no_output(acc, tmp_path):
@@ -107,6 +114,7 @@ def test_score_sroie_matches_lines_and_ignores_case(acc, tmp_path):
     assert scores["line_cer"] == pytest.approx((0 + 1 / 4) / 2)
     assert scores["line_exact"] == pytest.approx(0.5)
     assert scores["page_cer"] == pytest.approx(1 / len("total 9.00"))
+    assert (scores["breakdown"]["read"], scores["breakdown"]["misread"]) == (1, 1)
 
 
 def test_line_items_fall_back_to_words_when_a_record_has_no_lines(acc):
