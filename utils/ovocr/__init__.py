@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .errors import DeviceError, ImageError, ModelError, OfflineError, OvocrError
 from .images import load_image
+from .pdf import load_pdf_pages
 from .pipeline import OcrPipeline, load_pipeline
 from .settings import SettingsError
 from .types import Line, Page, Word
@@ -33,5 +34,6 @@ __all__ = [
     "SettingsError",
     "Word",
     "load_image",
+    "load_pdf_pages",
     "load_pipeline",
 ]
