@@ -4,7 +4,8 @@ Checked for each ``notebooks/NN-*.ipynb``: a ``# `` title first; the headings "W
 will learn", "Prerequisites", "Summary" and "Exercises" in that order; no code cell longer
 than ``MAX_CODE_LINES``; at least one ``# NBVAL_CHECK_OUTPUT`` cell with a stored output;
 every code cell executed once, top to bottom (execution counts 1..n), with no error output;
-and a row for it in the README's notebook table.
+a markdown cell (the "why") before every code cell but the first; and a row for it in the
+README's notebook table.
 """
 
 from __future__ import annotations
@@ -97,6 +98,19 @@ def test_committed_as_one_clean_run(notebook: Path):
     for index, cell in enumerate(cells):
         errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"{notebook.name}: code cell {index + 1} stored an error output"
+
+
+def test_a_markdown_cell_says_why_before_each_code_cell(notebook: Path):
+    cells = [c for c in _cells(notebook) if c["cell_type"] == "markdown" or _source(c).strip()]
+    back_to_back = [
+        index
+        for index in range(1, len(cells))
+        if cells[index]["cell_type"] == "code" and cells[index - 1]["cell_type"] == "code"
+    ]
+    assert not back_to_back, (
+        f"{notebook.name}: code cells {back_to_back} (counting non-empty cells) follow another "
+        "code cell; put a markdown cell before each that says why the step is there"
+    )
 
 
 def test_listed_in_the_readme(notebook: Path):
