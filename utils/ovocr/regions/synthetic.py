@@ -179,15 +179,18 @@ def synthetic_dir() -> Path:
     return Path(base).expanduser() / "ovocr" / "receipts"
 
 
-def receipt_folders(n_train: int = 100, n_test: int = 50) -> tuple[Path, Path, bool]:
-    """``(train, test, real)``: SROIE's folders when present, else rendered receipts.
+def receipt_folders(
+    n_train: int = 100, n_test: int = 50, real: bool = True
+) -> tuple[Path, Path, bool]:
+    """``(train, test, is_real)``: SROIE's folders when asked for and present, else drawn ones.
 
-    ``real`` is True for ``sroie_train`` / ``sroie`` of ``shared_data_dir()``; otherwise
-    ``n_train`` and ``n_test`` receipts are rendered (test seeds follow the training
-    ones, so no test receipt is a training receipt).
+    With ``real`` (default) and ``sroie_train`` / ``sroie`` in ``shared_data_dir()``, those
+    folders are returned. Otherwise ``n_train`` and ``n_test`` receipts are drawn into
+    :func:`synthetic_dir` (test seeds follow the training ones, so no test receipt is a
+    training receipt).
     """
     data = shared_data_dir()
-    if data is not None and (data / "sroie_train").is_dir() and (data / "sroie").is_dir():
+    if real and data is not None and (data / "sroie_train").is_dir() and (data / "sroie").is_dir():
         return data / "sroie_train", data / "sroie", True
     root = synthetic_dir()
     train = write_receipts(root / f"train-{n_train}", n_train, 0)
