@@ -1,135 +1,160 @@
-"""Field-reading benchmark: the trained region model vs the no-training baseline on SROIE.
+"""Field-reading benchmark on SROIE receipts: scans and the same receipts photographed.
 
 Usage::
 
-    python benchmarks/fields.py              # train on sroie_train (100), test on sroie (50)
-    python benchmarks/fields.py --cv         # also 5-fold cross-validation on sroie_train
-    python benchmarks/fields.py --train-limit 20
+    python benchmarks/fields.py                 # train on sroie_train, test on sroie
+    python benchmarks/fields.py --cv            # also 5-fold cross-validation on sroie_train
+    python benchmarks/fields.py --cv --sources  # ... and choose page lines vs crop re-read
 
 Every receipt is read once by the default OCR pipeline (``precision="f32"``; pages cached
-in ``models/cache/pages``, so a second run takes seconds). Then, on the test receipts
-(never trained on):
+in ``models/cache/pages``, so a second run takes seconds). "Photographed" receipts are
+the scans turned 3-7 degrees, tilted in perspective, dimly and unevenly lit and blurred
+(``ovocr.regions.augment.photograph``, seed 1000 + receipt index; the images are kept in
+``models/cache/photos``). Training uses the 100 training scans plus one augmented copy of
+each (``augment.TRAINING``: 0-7 degrees, milder light), boxes moved alongside.
 
-- ``baseline``: rules on the generic OCR page (``ovocr.regions.baseline``);
-- ``trees`` / ``softmax``: the line classifier of ``ovocr.regions.train``, fields cut from
-  the text of the page's lines (one OCR pass);
-- ``trees + crop OCR``: the two-stage reader of ``ovocr.regions.fields`` (each predicted
-  region cropped and read again).
-
-Scores (``ovocr.regions.evaluation``): per-concept precision / recall / F1 of exact values
-(case-insensitive, whitespace removed; ``--keep-spaces`` only collapses it), field CER and
-region IoU against the regions derived from SROIE's lines (``ovocr.regions.sroie``).
-``--cv`` repeats the model comparison by 5-fold cross-validation on the training receipts
-(with an ablation: trees on layout features only): that, not the test set, is what the
-method and settings were chosen on.
-
-Explained in 06-custom-text-regions; the committed summary is ``benchmarks/FIELDS.md``.
+Tables (``ovocr.regions.evaluation``): per concept, F1 of exact values (case-insensitive,
+whitespace removed), on scans and on photos side by side; the no-training rules as a
+baseline. ``--cv`` repeats it by 5-fold cross-validation on the training receipts
+(validating on the held-out fold's scans and its augmented photos): the method, the value
+rules and, with ``--sources``, page lines vs crop re-read per concept were chosen there,
+never on the test receipts. Explained in 06-custom-text-regions; the committed summary
+is ``benchmarks/FIELDS.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import ovocr
 from ovocr.datasets import shared_data_dir
-from ovocr.models import DEFAULT_DET, DEFAULT_REC
+from ovocr.models import DEFAULT_DET, DEFAULT_REC, models_dir
 from ovocr.regions.annotations import Annotation, Region
+from ovocr.regions.augment import PHOTO, TRAINING, photographed_set
 from ovocr.regions.baseline import baseline_regions
-from ovocr.regions.cache import cached_pages, settings_key
-from ovocr.regions.evaluation import ConceptScore, add_region_iou, score_fields, score_table
-from ovocr.regions.features import FEATURE_NAMES, LAYOUT_FEATURES
-from ovocr.regions.fields import FieldReader, fields_from_regions
+from ovocr.regions.cache import cached_array_page, cached_pages, settings_key
+from ovocr.regions.evaluation import ConceptScore, score_fields
+from ovocr.regions.fields import fields_from_regions, median_line_height, read_regions
 from ovocr.regions.model import RegionModel
 from ovocr.regions.sroie import CONCEPTS, KINDS, load_sroie_annotations
 from ovocr.regions.train import train_model
 from ovocr.types import Page
 
+Scores = dict[str, ConceptScore]
 
-def score(
-    regions: Sequence[Sequence[Region]],
-    annotations: Sequence[Annotation],
-    keep_spaces: bool,
-) -> dict[str, ConceptScore]:
+
+def score(regions: Sequence[Sequence[Region]], annotations: Sequence[Annotation]) -> Scores:
     fields = [fields_from_regions(r, KINDS, CONCEPTS) for r in regions]
-    truths = [a.values for a in annotations]
-    scores = score_fields(fields, truths, CONCEPTS, ignore_spaces=not keep_spaces)
-    return add_region_iou(scores, regions, annotations)
+    return score_fields(fields, [a.values for a in annotations], CONCEPTS)
+
+
+def side_by_side(columns: dict[str, Scores], title: str) -> str:
+    """One Markdown table: a column of F1 per named score set, and the mean."""
+    head = f"| {title} | " + " | ".join(columns) + " |"
+    lines = [head, "|---" * (len(columns) + 1) + "|"]
+    for c in CONCEPTS:
+        lines.append(f"| {c} | " + " | ".join(f"{s[c].f1:.3f}" for s in columns.values()) + " |")
+    means = [np.mean([s[c].f1 for c in CONCEPTS]) for s in columns.values()]
+    lines.append("| **mean** | " + " | ".join(f"**{m:.3f}**" for m in means) + " |")
+    return "\n".join(lines)
 
 
 def cross_validate(
+    train: Sequence[Annotation],
+    pages: Sequence[Page],
+    extra: Sequence[tuple[Annotation, Page]],
+    method: str,
+    folds: int = 5,
+) -> tuple[list[RegionModel], np.ndarray]:
+    """One model per fold (trained on the other folds' scans and their ``extra`` photos),
+    and the fold of every receipt."""
+    fold = np.arange(len(train)) % folds
+    models = []
+    for f in range(folds):
+        keep = [i for i in range(len(train)) if fold[i] != f]
+        annotations = [train[i] for i in keep] + [extra[i][0] for i in keep if extra]
+        fit_pages = [pages[i] for i in keep] + [extra[i][1] for i in keep if extra]
+        models.append(train_model(annotations, fit_pages, KINDS, method))
+    return models, fold
+
+
+def crop_regions(
     annotations: Sequence[Annotation],
     pages: Sequence[Page],
-    method: str,
-    features: Sequence[str] = FEATURE_NAMES,
-    folds: int = 5,
+    regions: Sequence[Sequence[Region]],
+    ocr: Callable,
+    key: str,
 ) -> list[list[Region]]:
-    """Regions of every training receipt predicted by a model that did not see it."""
-    fold = np.arange(len(annotations)) % folds
-    out: list[list[Region]] = [[] for _ in annotations]
-    for f in range(folds):
-        train = [i for i in range(len(annotations)) if fold[i] != f]
-        subset = [annotations[i] for i in train], [pages[i] for i in train]
-        model = train_model(*subset, KINDS, method, features=features)
-        for i in np.flatnonzero(fold == f):
-            out[i] = model.predict(pages[i])
+    """The regions re-read from their crops (crop pages cached by their pixels)."""
+    out = []
+    for a, page, found in zip(annotations, pages, regions):
+        image = ovocr.load_image(a.image)
+        read, _ = read_regions(
+            image, found, lambda c: cached_array_page(c, ocr, key), median_line_height(page)
+        )
+        out.append(read)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=None, help="folder holding sroie/ and sroie_train/")
-    parser.add_argument("--train-limit", type=int, default=None)
     parser.add_argument("--cv", action="store_true", help="also 5-fold CV on sroie_train")
-    parser.add_argument("--keep-spaces", action="store_true", help="only collapse whitespace")
+    parser.add_argument("--sources", action="store_true", help="CV: page lines vs crop re-read")
+    parser.add_argument("--no-augment", action="store_true", help="train on the scans only")
     args = parser.parse_args()
     data = args.data or shared_data_dir()
     if data is None:
         raise SystemExit("fields benchmark: ../shared/data not found (set --data)")
     ocr = ovocr.load_pipeline(device="CPU", precision="f32")
     key = settings_key(DEFAULT_DET, DEFAULT_REC, "f32")
-    train = load_sroie_annotations(f"{data}/sroie_train", args.train_limit)
-    test = load_sroie_annotations(f"{data}/sroie")
+    photos_dir = models_dir() / "cache" / "photos"
     start = time.perf_counter()
-    train_pages = cached_pages([a.image for a in train], ocr, key)
-    test_pages = cached_pages([a.image for a in test], ocr, key)
-    ocr_seconds = time.perf_counter() - start
-    tables = [f"OCR of {len(train)} + {len(test)} receipts (or cache): {ocr_seconds:.1f} s"]
+    train = load_sroie_annotations(f"{data}/sroie_train")
+    test = load_sroie_annotations(f"{data}/sroie")
+    test_photos = photographed_set(test, photos_dir / "sroie", seed=1000, settings=PHOTO)
+    train_photos = photographed_set(train, photos_dir / "sroie_train", seed=0, settings=TRAINING)
+    sets = {
+        ("train", "scans"): train,
+        ("train", "photos"): train_photos,
+        ("test", "scans"): test,
+        ("test", "photos"): test_photos,
+    }
+    pages = {k: cached_pages([a.image for a in items], ocr, key) for k, items in sets.items()}
+    out = [f"OCR of {len(train)} + {len(test)} receipts, scans and photos (or cache): "]
+    out[0] += f"{time.perf_counter() - start:.1f} s"
+    extra = [] if args.no_augment else list(zip(train_photos, pages["train", "photos"]))
 
     if args.cv:
+        cv: dict[str, Scores] = {}
         for method in ("trees", "softmax"):
-            regions = cross_validate(train, train_pages, method)
-            tables.append(score_table(score(regions, train, args.keep_spaces), f"CV {method}"))
-        regions = cross_validate(train, train_pages, "trees", LAYOUT_FEATURES)
-        tables.append(score_table(score(regions, train, args.keep_spaces), "CV trees, layout only"))
-        regions = [baseline_regions(p) for p in train_pages]
-        tables.append(score_table(score(regions, train, args.keep_spaces), "CV baseline"))
+            models, fold = cross_validate(train, pages["train", "scans"], extra, method)
+            for kind in ("scans", "photos"):
+                page_set = pages["train", kind]
+                found = [models[fold[i]].predict(p) for i, p in enumerate(page_set)]
+                cv[f"{method}, {kind}"] = score(found, sets["train", kind])
+                if method == "trees" and kind == "scans" and args.sources:
+                    crops = crop_regions(train, page_set, found, ocr, key)
+                    cv["trees, scans, crop re-read"] = score(crops, train)
+        cv["rules, scans"] = score([baseline_regions(p) for p in pages["train", "scans"]], train)
+        out.append(side_by_side(cv, "CV F1 (5 folds, sroie_train)"))
 
-    regions = [baseline_regions(p) for p in test_pages]
-    tables.append(score_table(score(regions, test, args.keep_spaces), "baseline"))
-    models: dict[str, RegionModel] = {}
-    for method in ("trees", "softmax"):
-        start = time.perf_counter()
-        models[method] = train_model(train, train_pages, KINDS, method)
-        fit = time.perf_counter() - start
-        regions = [models[method].predict(p) for p in test_pages]
-        title = f"{method} (fit {fit:.1f} s)"
-        tables.append(score_table(score(regions, test, args.keep_spaces), title))
-
-    reader = FieldReader(models["trees"], ocr, reread=True)
     start = time.perf_counter()
-    results = [
-        reader.from_page(ovocr.load_image(a.image), p, str(a.image))
-        for a, p in zip(test, test_pages)
-    ]
-    crop_seconds = (time.perf_counter() - start) / len(test)
-    errors = sum(len(r.errors) for r in results)
-    title = f"trees + crop OCR ({crop_seconds:.2f} s/receipt, {errors} crop errors)"
-    regions = [list(r.regions) for r in results]
-    tables.append(score_table(score(regions, test, args.keep_spaces), title))
-    print("\n\n".join(tables))
+    annotations = list(train) + [a for a, _ in extra]
+    model = train_model(annotations, list(pages["train", "scans"]) + [p for _, p in extra], KINDS)
+    fit = time.perf_counter() - start
+    columns = {}
+    for kind in ("scans", "photos"):
+        found = [model.predict(p) for p in pages["test", kind]]
+        columns[f"trained, {kind}"] = score(found, sets["test", kind])
+    for kind in ("scans", "photos"):
+        found = [baseline_regions(p) for p in pages["test", kind]]
+        columns[f"rules, {kind}"] = score(found, sets["test", kind])
+    out.append(side_by_side(columns, f"dev-test F1 (sroie, fit {fit:.1f} s)"))
+    print("\n\n".join(out))
 
 
 if __name__ == "__main__":

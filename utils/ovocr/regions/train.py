@@ -189,7 +189,8 @@ def train_model(
         features: the line features to learn from (default all; a subset for ablations,
             e.g. layout only).
         sources: per concept, ``"page"`` (default) or ``"crop"``: where the reader takes
-            its value (see ``model.ConceptSpec``); default :data:`SOURCES` for SROIE kinds.
+            its value (see ``model.ConceptSpec``); cross-validation chose the page lines
+            for all four SROIE concepts (``benchmarks/fields.py --cv --sources``).
 
     Raises:
         ValueError: no annotations, pages that do not match, no region at all, an
