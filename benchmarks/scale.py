@@ -193,7 +193,10 @@ def timed_run(args: list[str], env: dict[str, str] | None = None) -> dict[str, A
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"ovocr {' '.join(args)} failed ({proc.returncode}):\n{stderr}")
     n = len(stamps)
-    steady = (n - 10) / (stamps[-1] - stamps[9]) if n > 20 else float("nan")
+    # Results after the 10th, over the time since it: Ray hands results over a batch at a
+    # time, so only results stamped strictly later count (no burst counted twice).
+    later = sum(t > stamps[9] for t in stamps) if n > 20 else 0
+    steady = later / (stamps[-1] - stamps[9]) if later else float("nan")
     return {
         "results": n,
         "seconds": round(total, 2),

@@ -115,3 +115,15 @@ def test_folders_are_searched_for_pdfs_too(files, tmp_path):
         (str(tmp_path / "a_doc.pdf"), 2, "Total 9.50\nPaid"),
         (str(tmp_path / "b_sign.png"), None, "EXIT 3"),
     ]
+
+
+@pytest.mark.parametrize(
+    "option, problem",
+    [(("--device", "GPU"), "device 'GPU' is not available"), (("--det", "nope"), "nope: unknown")],
+)
+def test_ray_engine_checks_settings_before_any_worker_starts(files, option, problem):
+    pytest.importorskip("ray", reason="ray[data] is not installed (pip install ovocr[scale])")
+    done = run("predict", str(files / "doc.pdf"), "--engine", "ray", "-q", *option)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [done.stderr.strip()]  # one line, no traceback
+    assert done.stderr.startswith("ovocr: ") and problem in done.stderr

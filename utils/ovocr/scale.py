@@ -326,8 +326,22 @@ def read_with_ray(
     ``address``) if needed; see ``ocr_dataset`` for the other arguments.
 
     Raises:
-        OvocrError: the job itself failed (e.g. models cannot be prepared on a worker).
+        OvocrError: a setting is wrong or a model cannot be prepared on this machine
+            (checked here before any worker starts: one line instead of a failed job), or
+            the job itself failed (e.g. models cannot be prepared on a worker).
     """
+    from .models import DEFAULT_DET, DEFAULT_REC, get_model
+    from .pipeline import runtime_options
+
+    runtime_options(
+        pipeline.get("device", "AUTO"),
+        pipeline.get("precision"),
+        "THROUGHPUT",
+        pipeline.get("cache_dir"),
+    )
+    for task, default in (("det", DEFAULT_DET), ("rec", DEFAULT_REC), ("cls", None)):
+        if pipeline.get(task, default):
+            get_model(pipeline.get(task, default), task)
     connect(address)
     import ray
 
