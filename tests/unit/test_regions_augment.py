@@ -6,7 +6,7 @@ import math
 import cv2
 import numpy as np
 from ovocr.regions.annotations import RelBox
-from ovocr.regions.augment import PHOTO, move_box, photo_matrix, photograph
+from ovocr.regions.augment import PHOTO, move_box, photo_matrix, photograph, unwarp_page
 from ovocr.regions.features import page_features, tilt_degrees, upright
 from ovocr.regions.model import RegionModel
 from ovocr.regions.sroie import KINDS
@@ -79,3 +79,19 @@ def test_a_model_finds_the_same_fields_on_a_tilted_page(tmp_path):
         scan = {r.concept: r.text for r in model.predict(page)}
         photo = {r.concept: r.text for r in model.predict(turned(page, -6.0))}
         assert photo == scan and len(scan) == 4
+
+
+def test_a_photo_page_maps_back_onto_the_scan():
+    page, _ = receipt(4)
+    matrix, size = photo_matrix(page.width, page.height, np.random.default_rng(2), PHOTO)
+
+    def move(quad):
+        pts = cv2.perspectiveTransform(np.array(quad, np.float32).reshape(-1, 1, 2), matrix)
+        return tuple(map(tuple, pts.reshape(-1, 2).tolist()))
+
+    lines = [Line(tuple(Word(w.text, w.confidence, move(w.quad)) for w in ln.words), move(ln.quad))
+             for ln in page.lines]  # fmt: skip
+    back = unwarp_page(Page(*size, tuple(lines)), matrix, page.width, page.height)
+    assert (back.width, back.height) == (page.width, page.height)
+    for a, b in zip(back.lines, page.lines):
+        assert np.allclose(a.quad, b.quad, atol=0.05) and a.text == b.text

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..types import Line, Page, Quad, Word, as_quad
 from .annotations import Annotation, RelBox
 
 
@@ -149,3 +150,27 @@ def photographed_set(
             )
         out.append(move_annotation(annotation, matrix, size, path))
     return out
+
+
+def unwarp_page(page: Page, matrix: np.ndarray, width: int, height: int) -> Page:
+    """The OCR page of a photo with every quad mapped back onto the scan (``width`` x
+    ``height``) through the inverse of ``matrix``.
+
+    Paired with the scan's own annotation, it labels the photo's lines exactly: boxes
+    moved the other way (:func:`move_annotation`) become axis-aligned bounds of turned
+    boxes, which also cover parts of the neighbouring lines.
+    """
+    inverse = np.linalg.inv(matrix)
+
+    def back(quad: Quad) -> Quad:
+        points = cv2.perspectiveTransform(np.array(quad, np.float32).reshape(-1, 1, 2), inverse)
+        return as_quad(points.reshape(-1, 2).tolist())
+
+    lines = tuple(
+        Line(
+            tuple(Word(w.text, w.confidence, back(w.quad)) for w in line.words),
+            back(line.quad) if line.quad is not None else None,
+        )
+        for line in page.lines
+    )
+    return Page(width, height, lines, page.rows)
