@@ -82,7 +82,7 @@ class System:
         peer: the ``--peer`` name of ``benchmarks/peers/run_peer.py``; ``None`` for ovocr.
         full: scored on the full sets (headline table); otherwise only on the comparison
             subsets (``EvalSet.compare``), to keep the run short.
-        levers: the accuracy levers of round 2 (``ovocr.refine``: a second look at unsure
+        levers: the accuracy levers of ``ovocr.refine`` (a second look at unsure
             word crops, lines cut at wide gaps); ``False`` measures the defaults without them.
     """
 
@@ -105,7 +105,7 @@ def omz_detector() -> str:
 
 SYSTEMS: list[System] = [
     System("default", "ovocr default (PP-OCRv6 small det + rec), f32", full=True),
-    System("before", "ovocr default without the round-2 levers, f32", full=True, levers=False),
+    System("before", "ovocr default without gap cut and second look, f32", full=True, levers=False),
     System("default-bf16", "ovocr default, OpenVINO's precision (bf16 here)", precision=None),
     System("default-cls", "ovocr default + angle classifier", cls=DEFAULT_CLS),
     System("int8", "ovocr INT8 det + FP16 rec (PP-OCRv6 small)", f"{DEFAULT_DET}-int8"),
