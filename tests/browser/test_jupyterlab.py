@@ -103,13 +103,8 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(chromium, tmp_path_factory) -> Iterator[dict[str, Any]]:
+def lab(chromium, requires_models, tmp_path_factory) -> Iterator[dict[str, Any]]:
     """JupyterLab of this venv on 127.0.0.1 with a random token, isolated settings."""
-    from ovocr import models
-
-    for name in (models.DEFAULT_DET, models.DEFAULT_REC):
-        if not models.is_prepared(name):
-            pytest.skip(f"{name} is not prepared; run `make models`")
     home = tmp_path_factory.mktemp("jupyter")
     work = tmp_path_factory.mktemp("notebooks")
     settings = home / "lab-settings"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import missing_models
 from ovocr import models
 
 OVOCR = [sys.executable, "-m", "ovocr.cli"]
@@ -92,7 +93,7 @@ def serve(index: Index) -> http.server.ThreadingHTTPServer:
 def index() -> Iterator[Index]:
     wheel = models.models_dir() / ".wheels" / WHEEL.filename
     if not wheel.exists():
-        pytest.skip(f"{WHEEL.filename} not downloaded yet; run `make models`")
+        missing_models(f"{WHEEL.filename} not downloaded yet; run `make models`")
     index = Index(wheel.read_bytes())
     server = serve(index)
     yield index

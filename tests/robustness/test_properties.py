@@ -195,17 +195,11 @@ def test_batches_partition_the_crops_by_width(widths, batch_size):
 
 
 @pytest.fixture(scope="module")
-def recognizer():
-    from ovocr import models
+def recognizer(requires_models):
     from ovocr.devices import CompileOptions
-    from ovocr.errors import ModelError
     from ovocr.recognition import TextRecognizer
 
-    try:
-        model = models.get_model(models.DEFAULT_REC, "rec")
-    except ModelError as exc:
-        pytest.skip(f"default recogniser unavailable ({exc}); run `make models`")
-    return TextRecognizer(model, CompileOptions(device="CPU", precision="f32"))
+    return TextRecognizer(requires_models["rec"], CompileOptions(device="CPU", precision="f32"))
 
 
 crops = st.one_of(
