@@ -187,3 +187,10 @@ def test_ocr_models_named_by_a_model_folder_are_never_downloaded(tmp_path, monke
     monkeypatch.setattr(models, "_build", lambda *a: pytest.fail("a model was prepared"))
     with pytest.raises(ModelError, match="'ppocrv4-det'.*run `ovocr models prepare ppocrv4-det`"):
         load_field_reader(folder)
+
+
+def test_reread_choices_are_checked():
+    from ovocr.regions.fields import FieldReader
+
+    with pytest.raises(ValueError, match=r"reread=True: expected one of \('model', 'all'"):
+        FieldReader(model=None, ocr=None, reread=True)

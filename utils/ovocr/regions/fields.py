@@ -38,6 +38,7 @@ from .values import extract_value, normalize_space
 
 # Margin around a region before cropping, in line heights: the detector needs a border.
 PAD_LINES = 0.5
+REREAD = ("model", "all", "none")
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,10 @@ class FieldReader:
     model: RegionModel
     ocr: OcrPipeline
     reread: str = "model"
+
+    def __post_init__(self) -> None:
+        if self.reread not in REREAD:
+            raise ValueError(f"reread={self.reread!r}: expected one of {REREAD}")
 
     @property
     def kinds(self) -> dict[str, str]:
