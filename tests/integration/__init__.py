@@ -1,0 +1,1 @@
+"""Tests that need the prepared default models (the ``requires_models`` fixture)."""
