@@ -137,3 +137,13 @@ def test_predict_imports_nothing_it_does_not_use(requires_models, image_dir, tmp
     assert {"openvino", "cv2", "numpy"} <= set(loaded)  # the check sees real imports
     unused = {"tqdm", "matplotlib", "shapely", "nncf", "torch", "ray", "pypdfium2", "sklearn"}
     assert not unused & set(loaded)
+
+
+def test_devices_names_the_openvino_in_use():
+    import openvino as ov
+
+    done = run("devices")
+    assert done.returncode == 0, done.stderr
+    first, *devices = done.stdout.splitlines()
+    assert first == f"OpenVINO {ov.get_version()}"
+    assert any(line.startswith("CPU: ") for line in devices)

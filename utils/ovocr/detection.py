@@ -26,6 +26,7 @@ from .errors import ModelError
 from .geometry import clip_quad, order_quad
 from .settings import BoxParams, DbParams, StageSettings
 from .specs import PreparedModel
+from .strips import Strip, plan_strips, stitch
 
 
 @dataclass(frozen=True)
@@ -258,10 +259,21 @@ class TextDetector:
         """Raw output in, quads in image pixels out."""
         raise NotImplementedError
 
+    def split(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """The input tensors one image runs as (one, unless the family cuts tall ones)."""
+        return [tensor]
+
+    def join(self, raws: list[np.ndarray], tensor_shape: tuple[int, ...]) -> np.ndarray:
+        """The raw output of the whole input from those of ``split``'s parts."""
+        return raws[0]
+
     def infer(self, tensor: np.ndarray) -> np.ndarray:
-        """Run the network on one tensor; return its raw output (``output``)."""
-        self.request.infer({0: tensor})
-        return self.output(self.request)
+        """Run the network on one input tensor; return its raw output (``output``)."""
+        raws = []
+        for part in self.split(tensor):
+            self.request.infer({0: part})
+            raws.append(self.output(self.request))
+        return self.join(raws, tensor.shape)
 
     def __call__(self, image: np.ndarray) -> Detections:
         tensor, scale = self.preprocess(image)
@@ -284,6 +296,20 @@ class DbDetector(TextDetector):
 
     def output(self, request: Any) -> np.ndarray:
         return request.get_output_tensor(0).data[0, 0].copy()
+
+    def _strips(self, rows: int) -> list[Strip]:
+        if not self.settings.strip_rows:
+            return [Strip(0, rows, 0, rows)]
+        return plan_strips(rows, self.settings.strip_rows, self.settings.strip_overlap)
+
+    def split(self, tensor: np.ndarray) -> list[np.ndarray]:
+        strips = self._strips(tensor.shape[2])
+        if len(strips) == 1:
+            return [tensor]
+        return [np.ascontiguousarray(tensor[:, :, s.start : s.stop]) for s in strips]
+
+    def join(self, raws: list[np.ndarray], tensor_shape: tuple[int, ...]) -> np.ndarray:
+        return stitch(raws, self._strips(tensor_shape[2]))
 
     def postprocess(
         self, raw: np.ndarray, scale: tuple[float, float], image_shape: tuple[int, int]

@@ -130,16 +130,23 @@ def bucket_width(width: int, min_width: int = 160, max_width: int = 3200) -> int
 
 
 def plan_batches(
-    widths: Sequence[int], batch_size: int, min_width: int = 160, max_width: int = 3200
+    widths: Sequence[int],
+    batch_size: int,
+    min_width: int = 160,
+    max_width: int = 3200,
+    max_columns: int = 0,
 ) -> list[tuple[int, list[int]]]:
     """Batches of crop indices that share a padded width: ``[(padded_width, indices)]``.
 
     Crops are grouped by ``bucket_width``; a group is cut into batches whose sizes are
     powers of two (7 crops -> 4 + 2 + 1), so few distinct input shapes ever reach the
-    model. Explained in 07-performance.
+    model. With ``max_columns``, a batch holds at most that many padded columns (but
+    always one crop): wide lines go in smaller batches. Explained in 07-performance.
 
     >>> plan_batches([100, 700, 150, 120], batch_size=2)
     [(160, [0, 3]), (160, [2]), (768, [1])]
+    >>> [len(b) for _, b in plan_batches([1500] * 4, batch_size=8, max_columns=3200)]
+    [2, 2]
     """
     groups: dict[int, list[int]] = {}
     for i in sorted(range(len(widths)), key=lambda i: widths[i]):
@@ -147,8 +154,9 @@ def plan_batches(
     batches = []
     for padded in sorted(groups):
         members = groups[padded]
+        most = min(batch_size, max(max_columns // padded, 1)) if max_columns else batch_size
         while members:
-            size = min(batch_size, 1 << (len(members).bit_length() - 1))
+            size = min(most, 1 << (len(members).bit_length() - 1))
             batches.append((padded, members[:size]))
             members = members[size:]
     return batches
@@ -247,7 +255,9 @@ class TextRecognizer:
             lo, hi = self.min_width, self.max_width
         return [
             RecBatch(tuple(valid[g] for g in group), tuple(widths[g] for g in group), padded)
-            for padded, group in plan_batches(widths, self.batch_size, lo, hi)
+            for padded, group in plan_batches(
+                widths, self.batch_size, lo, hi, self.settings.max_batch_columns
+            )
         ]
 
     def input_shape(self, batch: RecBatch) -> tuple[int, int, int, int]:

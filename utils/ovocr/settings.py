@@ -216,6 +216,10 @@ class DbParams(StageSettings):
         max_candidates: at most this many contours are examined.
         mean, std: per-channel normalisation of 0..1 pixel values.
         channels: channel order the network expects.
+        strip_rows: inputs taller than this run as overlapping strips of about this many
+            rows, glued back into one map (``ovocr.strips``: bounded memory on long
+            pages, 07-performance); 0 runs every input whole.
+        strip_overlap: rows neighbouring strips share (each kept row sees half of them).
     """
 
     KIND = "detector"
@@ -232,6 +236,8 @@ class DbParams(StageSettings):
     mean: tuple[float, ...] = (0.485, 0.456, 0.406)
     std: tuple[float, ...] = field(default=(0.229, 0.224, 0.225), metadata=_limits(above=0))
     channels: Literal["BGR", "RGB"] = "BGR"
+    strip_rows: int = field(default=1024, metadata=_limits(lo=0))
+    strip_overlap: int = field(default=128, metadata=_limits(lo=64))
 
 
 @dataclass(frozen=True)
@@ -268,6 +274,9 @@ class RecParams(StageSettings):
             short words as well (ICDAR 2015 and IIIT5K words, measured in 07-performance)
             at about half the cost.
         max_width: widest input; longer lines are squeezed to fit.
+        max_batch_columns: most padded columns (crops x width) in one request, 0 for no
+            limit: wide lines go in smaller batches, which bounds the recogniser's memory
+            (8 x 3200 columns cost OpenVINO 0.7 GB per stream, 07-performance).
     """
 
     KIND = "recogniser"
@@ -281,6 +290,7 @@ class RecParams(StageSettings):
     batch_size: int = field(default=8, metadata=_limits(lo=1))
     min_width: int = field(default=160, metadata=_limits(lo=8))
     max_width: int = field(default=3200, metadata=_limits(lo=8))
+    max_batch_columns: int = field(default=5120, metadata=_limits(lo=0))
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class _Slot:
 
     image: np.ndarray | None = None
     scale: tuple[float, float] = (1.0, 1.0)
+    tensor_shape: tuple[int, ...] = ()
+    raws: list[np.ndarray | None] = field(default_factory=list)  # one per detector part
     detections: Detections = field(default_factory=Detections)
     readings: list[Reading] = field(default_factory=list)
     flipped: list[bool] = field(default_factory=list)
@@ -104,9 +106,9 @@ def run_many(
 
     events: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
 
-    def on_detected(request: Any, slot: _Slot) -> None:
+    def on_detected(request: Any, job: tuple[_Slot, int]) -> None:
         try:  # callbacks run on OpenVINO's threads: hand everything to the main thread
-            events.put(("det", slot, detector.output(request)))
+            events.put(("det", *job, detector.output(request)))
         except Exception as exc:  # re-raised on the main thread
             events.put(("error", exc))
 
@@ -122,9 +124,14 @@ def run_many(
     rec_queue = ov.AsyncInferQueue(recognizer.compiled, infer_jobs(recognizer.compiled))
     rec_queue.set_callback(on_read)
 
-    def detected(slot: _Slot, raw: np.ndarray) -> None:
+    def detected(slot: _Slot, part: int, raw: np.ndarray) -> None:
         assert slot.image is not None
-        slot.detections = detector.postprocess(raw, slot.scale, slot.image.shape[:2])
+        slot.raws[part] = raw
+        if any(r is None for r in slot.raws):
+            return  # a tall image runs as several parts (strips): wait for all
+        joined = detector.join(slot.raws, slot.tensor_shape)  # type: ignore[arg-type]
+        slot.raws = []
+        slot.detections = detector.postprocess(joined, slot.scale, slot.image.shape[:2])
         crops, slot.flipped = cut_crops(slot.image, slot.detections, classifier)
         slot.readings = [Reading("", 0.0)] * len(crops)
         batches = recognizer.plan(crops)
@@ -176,7 +183,10 @@ def run_many(
                 except ImageError as exc:
                     slot.result = exc
                 else:
-                    det_queue.start_async({0: tensor}, slot)
+                    parts = detector.split(tensor)
+                    slot.tensor_shape, slot.raws = tensor.shape, [None] * len(parts)
+                    for i, part in enumerate(parts):
+                        det_queue.start_async({0: part}, (slot, i))
                     in_flight += 1
                 top_up()
             while order and order[0].result is not None:
@@ -190,7 +200,7 @@ def run_many(
                 continue
             event = events.get()
             if event[0] == "det":
-                detected(event[1], event[2])
+                detected(event[1], event[2], event[3])
             elif event[0] == "rec":
                 read(event[1], event[2], event[3])
             else:
@@ -219,7 +229,7 @@ def request_shapes(
     for source in images:
         image = load_image(source)
         tensor, scale = pipeline.detector.preprocess(image)
-        det_shapes.append(tensor.shape)
+        det_shapes += [part.shape for part in pipeline.detector.split(tensor)]
         raw = pipeline.detector.infer(tensor)
         detections = pipeline.detector.postprocess(raw, scale, image.shape[:2])
         crops, _ = cut_crops(image, detections, pipeline.classifier)

@@ -15,8 +15,11 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_devices(_args: argparse.Namespace) -> int:
+    import openvino as ov
+
     from ..devices import available_devices, get_core
 
+    echo(f"OpenVINO {ov.get_version()}")
     core = get_core()
     for device in available_devices():
         echo(f"{device}: {core.get_property(device, 'FULL_DEVICE_NAME')}")
