@@ -239,17 +239,33 @@ class Run:
     max_rss_mb: float
 
 
+# A child's ru_maxrss on Linux starts from its parent's peak (fork and exec carry the
+# high-water mark over), and this pytest process may be gigabytes by now: a small
+# go-between starts the CLI and reports the CLI's own peak from wait4.
+_MEASURE = """
+import os, signal, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+sys.exit(code)
+"""
+
+
 def run_cli(args: list[str], tmp: Path) -> Run:
     """Run ``python -m ovocr.cli`` and measure its own peak memory (``wait4``)."""
-    out, err = tmp / "stdout.txt", tmp / "stderr.txt"
+    out, err, peak = tmp / "stdout.txt", tmp / "stderr.txt", tmp / "peak-kb.txt"
     env = {**os.environ, "OVOCR_DEVICE": "CPU"}
+    cli = [sys.executable, "-m", "ovocr.cli", *args]
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ovocr.cli", *args], stdout=stdout, stderr=stderr, env=env
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURE, str(peak), *cli], stdout=stdout, stderr=stderr, env=env
         )
-        _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return Run(proc.returncode, out.read_text(), err.read_text(), usage.ru_maxrss / 1024)
+    return Run(done.returncode, out.read_text(), err.read_text(), int(peak.read_text()) / 1024)
 
 
 @pytest.fixture(scope="module")

@@ -97,3 +97,16 @@ def test_bbox_widget_round_trip():
     regions = from_bbox_widget(bboxes, width=300, height=800)
     assert regions == [Region("total", RelBox(0.75, 0.1, 0.8, 0.9))]
     assert to_bbox_widget(regions, 300, 800) == bboxes
+
+
+def test_annotator_is_prefilled_and_saves_no_memory_address(tmp_path):
+    from ovocr.regions.annotations import Region, RelBox, annotator
+    from PIL import Image
+
+    path = tmp_path / "receipt.png"
+    Image.new("RGB", (200, 100), "white").save(path)
+    widget = annotator(path, [Region("total", RelBox(0.1, 0.2, 0.5, 0.6))], ["total", "date"])
+    assert widget.bboxes == [{"x": 40, "y": 10, "width": 80, "height": 40, "label": "total"}]
+    assert widget.classes == ["total", "date"]
+    plain = widget._repr_mimebundle_()[0]["text/plain"]
+    assert "0x" not in plain and plain.startswith("BBoxWidget")

@@ -154,6 +154,21 @@ def test_cache_key_changes_with_the_model_settings(monkeypatch):
     assert settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32") != before
 
 
+def test_cache_key_changes_with_a_settings_class_default(monkeypatch):
+    # a new default (e.g. the detector's strips) changes pages: cached ones must not be reused
+    from dataclasses import field, make_dataclass
+
+    from ovocr import detection, models
+    from ovocr.settings import DbParams
+
+    before = settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32")
+    changed = make_dataclass(
+        "DbParams", [("strip_rows", int, field(default=512))], bases=(DbParams,), frozen=True
+    )
+    monkeypatch.setattr(detection.DbDetector, "Settings", changed)
+    assert settings_key(models.DEFAULT_DET, models.DEFAULT_REC, "f32") != before
+
+
 def test_reading_a_region_of_a_rendered_receipt(pipeline):
     image = render_text(["SRI BAKERY SDN BHD", "DATE 01/02/2019", "TOTAL 12.50"], size=36)
     height = image.shape[0]

@@ -322,3 +322,25 @@ def to_bbox_widget(regions: Iterable[Region], width: int, height: int) -> list[d
             }
         )
     return out
+
+
+def annotator(image: str | os.PathLike, regions: Iterable[Region], classes: Iterable[str]) -> Any:
+    """A ``jupyter_bbox_widget`` annotator showing ``image``, pre-filled with ``regions``.
+
+    Draw or correct boxes in JupyterLab, then read them back with :func:`from_bbox_widget`.
+    A saved notebook stores the widget's plain-text form for readers without JupyterLab:
+    here a sentence saying so, instead of an object's memory address.
+    """
+    from jupyter_bbox_widget import BBoxWidget
+    from PIL import Image
+
+    class Annotator(BBoxWidget):
+        def __repr__(self) -> str:
+            return "BBoxWidget (run the notebook in JupyterLab to draw boxes)"
+
+    path = Path(image)
+    with Image.open(path) as opened:
+        width, height = opened.size
+    widget = Annotator(image_bytes=path.read_bytes(), classes=list(classes))
+    widget.bboxes = to_bbox_widget(regions, width, height)
+    return widget

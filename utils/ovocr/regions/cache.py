@@ -13,14 +13,18 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from ..detection import DETECTORS
 from ..models import REGISTRY, models_dir
 from ..pipeline import OcrPipeline
-from ..types import Page
+from ..recognition import RECOGNIZERS
+from ..settings import RecParams
+from ..types import PAGE_SCHEMA, Page
 
 
 def default_cache_dir() -> Path:
@@ -31,11 +35,17 @@ def default_cache_dir() -> Path:
 def settings_key(det: str, rec: str, precision: str | None) -> str:
     """The part of the cache key that names the OCR models, their settings and precision.
 
-    The registry settings (detector resize and thresholds, recogniser alphabet) and the
-    pipeline's default settings (``OcrPipeline`` fields such as ``gap_ratio``) are hashed
-    in, so pages read before a default changed are not reused after it.
+    Each stage's settings as the stage will run them (the registry's values over the
+    settings class defaults: detector resize, thresholds and strips, recogniser alphabet
+    and batching), the pipeline's default settings (``OcrPipeline`` fields such as
+    ``gap_ratio``) and the page schema are hashed in, so pages read before a default
+    changed are not reused after it.
     """
-    params: dict = {name: REGISTRY[name].params for name in (det, rec) if name in REGISTRY}
+    params: dict[str, Any] = {
+        det: _stage_settings(det, {family: c.Settings for family, c in DETECTORS.items()}),
+        rec: _stage_settings(rec, dict.fromkeys(RECOGNIZERS, RecParams)),
+        "schema": PAGE_SCHEMA,
+    }
     params["pipeline"] = {  # page assembly: confidence floor, line splitting at gaps...
         f.name: f.default
         for f in fields(OcrPipeline)
@@ -43,6 +53,13 @@ def settings_key(det: str, rec: str, precision: str | None) -> str:
     }
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
     return f"{det}|{rec}|{precision or 'default'}|{digest.hexdigest()[:12]}"
+
+
+def _stage_settings(name: str, settings_of: dict[str, Any]) -> Any:
+    spec = REGISTRY.get(name)
+    if spec is None or spec.family not in settings_of:
+        return None  # a local model file: its name is in the key, its settings are not known
+    return asdict(settings_of[spec.family].from_dict(spec.params))
 
 
 def page_key(image: str | os.PathLike, settings: str) -> str:
