@@ -22,10 +22,9 @@ import numpy as np
 import pyclipper
 
 from .devices import CompileOptions, compile_model
-from .errors import ModelError
 from .geometry import clip_quad, order_quad
 from .settings import BoxParams, DbParams, StageSettings
-from .specs import PreparedModel
+from .specs import PreparedModel, family_class
 from .strips import Strip, plan_strips, stitch
 
 
@@ -231,10 +230,7 @@ class TextDetector:
     def __new__(cls, model: PreparedModel | None = None, *args: Any, **kwargs: Any) -> TextDetector:
         # TextDetector(model) picks the family's class; copy.copy calls __new__ without a model.
         if cls is TextDetector and model is not None:
-            family = model.spec.family
-            if family not in DETECTORS:
-                raise ModelError(f"{model.path}: no detector for model family {family!r}")
-            cls = DETECTORS[family]
+            cls = family_class(model, DETECTORS, "detector")
         return super().__new__(cls)
 
     def __init__(

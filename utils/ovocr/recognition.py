@@ -25,9 +25,8 @@ import cv2
 import numpy as np
 
 from .devices import CompileOptions, compile_model
-from .errors import ModelError
 from .settings import ClsParams, RecParams
-from .specs import PreparedModel
+from .specs import PreparedModel, family_class
 from .text import Decoder, TextRules
 
 
@@ -204,10 +203,7 @@ class TextRecognizer:
     ) -> TextRecognizer:
         # TextRecognizer(model) picks the family's class; copy.copy calls __new__ without a model.
         if cls is TextRecognizer and model is not None:
-            family = model.spec.family
-            if family not in RECOGNIZERS:
-                raise ModelError(f"{model.path}: no recogniser for model family {family!r}")
-            cls = RECOGNIZERS[family]
+            cls = family_class(model, RECOGNIZERS, "recogniser")
         return super().__new__(cls)
 
     def __init__(

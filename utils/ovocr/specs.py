@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import ModelError
+
 TASKS = ("det", "rec", "cls")
 # Each pre/post-processing family and the task it serves.
 FAMILIES = {
@@ -125,3 +127,15 @@ class PreparedModel:
     spec: ModelSpec
     path: Path
     charset: tuple[str, ...] = ()
+
+
+def family_class(model: PreparedModel, classes: dict[str, Any], stage: str) -> Any:
+    """The class in ``classes`` (family name -> class) that runs ``model``'s family.
+
+    Raises:
+        ModelError: no class of that ``stage`` ("detector", "recogniser") runs the family.
+    """
+    family = model.spec.family
+    if family not in classes:
+        raise ModelError(f"{model.path}: no {stage} for model family {family!r}")
+    return classes[family]
