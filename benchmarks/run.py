@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # The speed table's INT8 row uses the INT8 detector (the INT8 recogniser is no faster
-# here and costs accuracy: 07-performance); quantising it takes minutes and, on the tall
+# here and costs accuracy: 08-performance); quantising it takes minutes and, on the tall
 # SROIE calibration receipts, up to 12 GB of memory, once (benchmarks/README.md).
 INT8_MODELS = ["ppocrv6-small-det-int8"]
 

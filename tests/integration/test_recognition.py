@@ -56,7 +56,7 @@ def test_a_copy_with_other_text_rules_leaves_the_original_alone(recognizer):
     from ovocr.text import TextRules
 
     crop = render_text(["OpenVINO 2024"], size=32, margin=8)
-    plain = copy.copy(recognizer)  # as notebook 08 compares with PP-OCR's own decoding
+    plain = copy.copy(recognizer)  # as notebook 09 compares with PP-OCR's own decoding
     assert type(plain) is type(recognizer)
     rules = recognizer.text_rules
     plain.text_rules = TextRules(plain.charset, None, space_threshold=None, normalize=False)

@@ -13,7 +13,7 @@ the bin it empties:
 
 Predictions that match nothing are counted as **false** (do-not-care ones aside). Matching
 and the text rule are those of ``ovocr.metrics`` (``evaluate_icdar`` for words,
-``match_lines`` for lines). Explained in 08-accuracy.
+``match_lines`` for lines). Explained in 09-measuring-accuracy.
 
 Example:
     >>> box = lambda x0, x1: ((x0, 0), (x1, 0), (x1, 10), (x0, 10))

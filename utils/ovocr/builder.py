@@ -24,7 +24,7 @@ from .recognition import AngleClassifier, Reading
 from .refine import GAP_RATIO, split_at_gaps
 from .types import Line, Page, Quad, Word
 
-# Lines read less confidently are dropped, as PaddleOCR's drop_score does (08-accuracy).
+# Lines read less confidently are dropped, as PaddleOCR's drop_score does (09-measuring-accuracy).
 MIN_CONFIDENCE = 0.5
 
 
@@ -127,7 +127,7 @@ def assemble(
     """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``.
 
     A region whose words stand more than ``gap_ratio`` line heights apart is cut there
-    into several lines (``ovocr.refine.split_at_gaps``: two columns, 08-accuracy);
+    into several lines (``ovocr.refine.split_at_gaps``: two columns, 09-measuring-accuracy);
     ``None`` keeps every region one line.
     """
     lines = []

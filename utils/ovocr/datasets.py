@@ -15,7 +15,7 @@ load_sroie         ``boxes/NNN.csv``, ``images/NNN.jpg`` and optional ``keys/NNN
 load_funsd         ``annotations/NAME.json`` and ``images/NAME.png``
 =================  ==========================================================================
 
-Explained in 08-accuracy.
+Explained in 09-measuring-accuracy.
 
 Example:
     >>> root = shared_data_dir()

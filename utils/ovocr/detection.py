@@ -66,7 +66,7 @@ def normalise(
     A ``uint8`` channel has only 256 values, so each is normalised once into a lookup
     table that the pixels then index (``cv2.LUT`` on each channel plane, straight into
     channel-first order): the same numbers, about 10x faster than arithmetic on every
-    pixel (07-performance).
+    pixel (08-performance).
     """
     if image.dtype != np.uint8:
         if channels == "BGR":

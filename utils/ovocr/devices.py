@@ -98,7 +98,7 @@ def resolve_cache_dir(cache_dir: str | os.PathLike | None = None) -> str | None:
     ``None`` picks the default: ``$OVOCR_CACHE_DIR`` when set (empty: no cache), else
     ``.ov_cache`` inside the models folder. ``""`` turns the cache off. With a cache,
     OpenVINO stores each compiled model there and the next start loads it instead of
-    compiling again (explained in 07-performance). A folder that cannot be created
+    compiling again (explained in 08-performance). A folder that cannot be created
     means no cache rather than an error.
     """
     if cache_dir is None:

@@ -8,7 +8,7 @@ Three sources, explained in 01-model-preparation:
   environment (``ovocr.sources.omz``; needs the internet).
 * ``local``: a user's own ``.xml`` (IR) or ``.onnx`` path (``ovocr.sources.local``).
 
-INT8 models are quantised from prepared ones (``ovocr.quantize``, 07-performance).
+INT8 models are quantised from prepared ones (``ovocr.quantize``, 08-performance).
 Prepared models live in ``models/`` of the project checkout (override with the
 ``OVOCR_MODELS`` environment variable), written and verified by ``ovocr.store``.
 

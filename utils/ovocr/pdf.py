@@ -1,6 +1,6 @@
 """PDF documents as page images, rendered one page at a time with pypdfium2.
 
-Explained in 09-ocr-at-scale. ``load_pdf_pages`` opens a PDF with PDFium (a PyPI wheel,
+Explained in 11-ocr-at-scale. ``load_pdf_pages`` opens a PDF with PDFium (a PyPI wheel,
 no system library), renders each page to an RGB array at ``dpi`` and yields it before
 the next page is rendered, so memory stays flat on a 500-page file. A missing, broken,
 encrypted or empty PDF raises one ``ImageError`` naming the file and the problem.
@@ -194,7 +194,7 @@ def render_text_pdf(
 
     The text is real PDF text (one of the 14 standard fonts, Latin-1 characters only),
     not a picture, so ``load_pdf_pages`` renders it sharply at any DPI. Used by notebook
-    09, the tests and the benchmarks, so nothing has to be downloaded.
+    11, the tests and the benchmarks, so nothing has to be downloaded.
 
     Args:
         path: where to write the PDF.

@@ -3,7 +3,7 @@
 Explained in 05-ocr-pipeline. Detection and recognition never import each other; this
 module joins them (``ovocr.builder`` cuts crops, splits words and puts them in reading
 order). ``OcrPipeline.map`` reads many images with overlapping asynchronous requests
-(``ovocr.throughput``, explained in 07-performance).
+(``ovocr.throughput``, explained in 08-performance).
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ class OcrPipeline:
     detector: TextDetector
     recognizer: TextRecognizer
     classifier: AngleClassifier | None = None
-    # Lines read less confidently give no words (PaddleOCR's drop_score, 08-accuracy).
+    # Lines read less confidently give no words (PaddleOCR's drop_score, 09-measuring-accuracy).
     min_confidence: float = builder.MIN_CONFIDENCE
     # Regions are cut into lines where words stand this many line heights apart
-    # (two columns, ``ovocr.refine.split_at_gaps``, 08-accuracy); None: never.
+    # (two columns, ``ovocr.refine.split_at_gaps``, 09-measuring-accuracy); None: never.
     gap_ratio: float | None = GAP_RATIO
 
     def detect(self, image: np.ndarray) -> Detections:
@@ -91,7 +91,7 @@ class OcrPipeline:
         Detection of the next images runs while the crops of earlier ones are recognised,
         and images are decoded on a helper thread, so all cores stay busy. Pages are the
         same as one-at-a-time calls give. Fastest with ``load_pipeline(hint="THROUGHPUT")``.
-        Explained in 07-performance.
+        Explained in 08-performance.
 
         Args:
             images: paths, RGB arrays or PIL images (any iterable; it is read a few items
@@ -120,7 +120,7 @@ class CropReader:
     """Recogniser (+ optional angle classifier) for images that are already cropped.
 
     Unsure readings get a second look, stretched wider (``ovocr.refine.reread_unsure``,
-    measured in 08-accuracy); ``reread=RereadSettings(enabled=False)`` turns it off.
+    measured in 09-measuring-accuracy); ``reread=RereadSettings(enabled=False)`` turns it off.
     """
 
     recognizer: TextRecognizer
@@ -129,7 +129,7 @@ class CropReader:
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         crops, _ = builder.upright(crops, self.classifier)
-        readings = read_upright(self.recognizer, crops)  # tall crops: turned words (08-accuracy)
+        readings = read_upright(self.recognizer, crops)  # tall crops: turned words (09-measuring-accuracy)
         return reread_unsure(self.recognizer, crops, readings, self.reread)
 
 

@@ -1,6 +1,6 @@
 """INT8 models by post-training quantisation with NNCF.
 
-Explained in 07-performance. ``ovocr models prepare ppocrv6-small-det-int8`` (or
+Explained in 08-performance. ``ovocr models prepare ppocrv6-small-det-int8`` (or
 ``-rec-int8``) quantises a prepared model without any training or labels: NNCF runs it on
 a few hundred calibration inputs, records the range of every activation, and stores the
 weights as 8-bit integers with quantise/dequantise steps that OpenVINO turns into INT8

@@ -4,7 +4,7 @@ Three steps kept apart (explained in 04-text-recognition):
 
 1. ``resize_normalise``: a crop in, a normalised tensor out. ``TextRecognizer`` pads each
    crop to a width picked from a few fixed sizes (``bucket_width``) and batches crops of
-   the same size (``plan_batches``); why that is faster is explained in 07-performance.
+   the same size (``plan_batches``); why that is faster is explained in 08-performance.
 2. the compiled OpenVINO model: one probability row per time step (a slice of the crop).
 3. ``ctc_greedy_decode`` (or ``eos_decode``): best class per time step, collapse repeats,
    drop blanks; then the text rules of ``ovocr.text`` (spaces, look-alikes, alphabet).
@@ -118,7 +118,7 @@ def bucket_width(width: int, min_width: int = 160, max_width: int = 3200) -> int
     Rounding up to a few fixed sizes keeps padding under 25%, makes a crop's padding (and
     so its text) independent of the crops it is batched with, and lets OpenVINO reuse the
     kernels it compiled for an input shape instead of compiling new ones for every width.
-    Explained in 07-performance.
+    Explained in 08-performance.
 
     >>> [bucket_width(w) for w in (40, 170, 300, 700, 5000)]
     [160, 192, 320, 768, 3200]
@@ -140,7 +140,7 @@ def plan_batches(
     Crops are grouped by ``bucket_width``; a group is cut into batches whose sizes are
     powers of two (7 crops -> 4 + 2 + 1), so few distinct input shapes ever reach the
     model. With ``max_columns``, a batch holds at most that many padded columns (but
-    always one crop): wide lines go in smaller batches. Explained in 07-performance.
+    always one crop): wide lines go in smaller batches. Explained in 08-performance.
 
     >>> plan_batches([100, 700, 150, 120], batch_size=2)
     [(160, [0, 3]), (160, [2]), (768, [1])]
@@ -181,7 +181,7 @@ class TextRecognizer:
 
     ``TextRecognizer(model)`` builds the class of the model's family (``RECOGNIZERS``).
     Calling it reads a list of crops. The steps are public so that the many-image path
-    (``ovocr.throughput``, 07-performance) runs them on asynchronous requests: ``plan``
+    (``ovocr.throughput``, 08-performance) runs them on asynchronous requests: ``plan``
     (which crops share a request), ``tensor`` (the padded input), ``output`` (a finished
     request's probabilities) and ``readings`` (decode them).
 
@@ -217,7 +217,7 @@ class TextRecognizer:
         self.batch_size = 1 if self.fixed_width else self.settings.batch_size
         self.min_width = self.settings.min_width
         self.max_width = self.settings.max_width
-        # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 08-accuracy).
+        # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 09-measuring-accuracy).
         self.text_rules = self.rules(self.settings.alphabet)
         self.compiled = compile_model(model.path, options)
         self.request = self.compiled.create_infer_request()

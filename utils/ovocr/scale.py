@@ -1,6 +1,6 @@
 """Many files, many pages, many machines: OCR as a stream, in-process or on Ray Data.
 
-Explained in 09-ocr-at-scale. The unit of work is an ``Item``: an image file, a whole
+Explained in 11-ocr-at-scale. The unit of work is an ``Item``: an image file, a whole
 PDF, or one page of a PDF. Two engines read items and give one ``Result`` per image or
 page, in input order, with the same pages:
 

@@ -204,7 +204,7 @@ class DbParams(StageSettings):
         limit_type: ``max`` shrinks the longer side to at most ``limit_side_len``;
             ``min`` grows the shorter side to at least ``limit_side_len`` (and never
             shrinks: small scene text needs every pixel); ``width`` scales the width to
-            ``limit_side_len``, up or down (lines run across the width: 08-accuracy).
+            ``limit_side_len``, up or down (lines run across the width: 09-measuring-accuracy).
         max_side_len: the longer side is never resized beyond this (memory and time).
         max_upscale: an image is never enlarged more than this factor: enlarging adds no
             detail, and text that grows too large is as hard for DB as text too small
@@ -218,7 +218,7 @@ class DbParams(StageSettings):
         channels: channel order the network expects.
         strip_rows: inputs taller than this run as overlapping strips of about this many
             rows, glued back into one map (``ovocr.strips``: bounded memory on long
-            pages, 07-performance); 0 runs every input whole.
+            pages, 08-performance); 0 runs every input whole.
         strip_overlap: rows neighbouring strips share (each kept row sees half of them).
     """
 
@@ -268,15 +268,15 @@ class RecParams(StageSettings):
         mean, std: per-channel normalisation of 0..1 pixel values.
         channels: channel order (or ``GRAY``) the network expects.
         alphabet: ``None`` (every class), ``"english"``, ``"latin"`` or ``"auto"``
-            (``ovocr.text.TextRules``, 08-accuracy).
+            (``ovocr.text.TextRules``, 09-measuring-accuracy).
         batch_size: most crops per inference request.
         min_width: narrowest padded input. PP-OCR pads to at least 320 pixels; 160 reads
-            short words as well (ICDAR 2015 and IIIT5K words, measured in 07-performance)
+            short words as well (ICDAR 2015 and IIIT5K words, measured in 08-performance)
             at about half the cost.
         max_width: widest input; longer lines are squeezed to fit.
         max_batch_columns: most padded columns (crops x width) in one request, 0 for no
             limit: wide lines go in smaller batches, which bounds the recogniser's memory
-            (8 x 3200 columns cost OpenVINO 0.7 GB per stream, 07-performance).
+            (8 x 3200 columns cost OpenVINO 0.7 GB per stream, 08-performance).
     """
 
     KIND = "recogniser"

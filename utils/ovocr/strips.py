@@ -1,6 +1,6 @@
 """Tall pages in horizontal strips: a detector's memory bounded whatever the page length.
 
-Explained in 07-performance. A segmentation detector such as DB needs memory in proportion
+Explained in 08-performance. A segmentation detector such as DB needs memory in proportion
 to its input: a receipt resized to 960 x 2560 costs OpenVINO about 0.6 GB per stream, a
 photo (960 x 544) a fifth of that. DB is fully convolutional and looks only a few dozen
 pixels around each one, so a tall input can be cut into overlapping strips, each run on

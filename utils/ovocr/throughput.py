@@ -1,6 +1,6 @@
 """Many images at once: keep every core busy with overlapping asynchronous requests.
 
-Explained in 07-performance. One image at a time leaves cores idle: while Python decodes
+Explained in 08-performance. One image at a time leaves cores idle: while Python decodes
 an image, post-processes a probability map or assembles a page, no model runs, and a
 small recognition batch cannot use two cores well. ``run_many`` (behind
 ``OcrPipeline.map``) pipelines the work instead:

@@ -1,6 +1,6 @@
 """Video: read frames with OpenCV, OCR every Nth one, write an annotated copy.
 
-Explained in 09-ocr-at-scale. ``ocr_video`` reads a file (or a webcam) frame by frame
+Explained in 11-ocr-at-scale. ``ocr_video`` reads a file (or a webcam) frame by frame
 with ``cv2.VideoCapture``, sends every ``every``-th frame through ``OcrPipeline.map``
 (several frames in flight at once: build the pipeline with ``hint="THROUGHPUT"``) and,
 when ``output`` is given, writes every frame with the boxes and texts of the latest

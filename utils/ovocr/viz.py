@@ -1,7 +1,7 @@
 """Pictures of OCR results: labelled boxes, crop galleries, probability maps, sliders.
 
 Explained in 03-text-detection (probability maps, boxes, sliders), 04-text-recognition
-(time steps), 05-ocr-pipeline (labelled results, crop gallery) and 08-accuracy (ICDAR
+(time steps), 05-ocr-pipeline (labelled results, crop gallery) and 09-measuring-accuracy (ICDAR
 results: matched, missed and false boxes). Nothing here is on the
 inference path: reading text never imports this module, and matplotlib is imported only
 when a figure is made.

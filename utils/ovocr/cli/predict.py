@@ -1,7 +1,7 @@
 """``ovocr predict`` (detect and read whole images and PDF pages) and ``ovocr recognize``
 (read crops).
 
-Explained in 05-ocr-pipeline; PDFs and ``--engine ray`` in 09-ocr-at-scale.
+Explained in 05-ocr-pipeline; PDFs and ``--engine ray`` in 11-ocr-at-scale.
 """
 
 from __future__ import annotations

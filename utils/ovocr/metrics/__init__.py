@@ -13,7 +13,7 @@ Quads are four ``(x, y)`` pixel points (``x`` = column, ``y`` = row). Prediction
 ground truth can be any objects with ``.quad`` and ``.text`` (``ovocr.types.Word``,
 ``ovocr.datasets.GroundTruthWord``) or plain ``(quad, text)`` tuples.
 
-Explained in 08-accuracy.
+Explained in 09-measuring-accuracy.
 
 Example:
     >>> box = ((0, 0), (10, 0), (10, 10), (0, 10))

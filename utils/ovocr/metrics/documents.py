@@ -2,7 +2,7 @@
 
 Lines are matched by IoU (:func:`match_lines`), then compared; the page text of the ground
 truth is put in rows by the rule OCR pages use (``ovocr.geometry.reading_rows``).
-Explained in 08-accuracy.
+Explained in 09-measuring-accuracy.
 """
 
 from __future__ import annotations

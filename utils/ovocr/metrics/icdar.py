@@ -1,7 +1,7 @@
 """ICDAR 2015 (Challenge 4) detection and end-to-end scoring.
 
 One-to-one matching at IoU > 0.5, do-not-care regions ignored on both sides, precision /
-recall / H-mean, as the official script does. Explained in 08-accuracy.
+recall / H-mean, as the official script does. Explained in 09-measuring-accuracy.
 """
 
 from __future__ import annotations

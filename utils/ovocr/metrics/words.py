@@ -1,7 +1,7 @@
 """Word recognition metrics (IIIT5K, ICDAR 2015 words): accuracy and CER.
 
 Both sides are compared after :func:`normalize_word` unless told otherwise, as the
-published protocol does. Explained in 08-accuracy.
+published protocol does. Explained in 09-measuring-accuracy.
 """
 
 from __future__ import annotations
