@@ -38,9 +38,12 @@ def test_offline_without_shared_data_gives_the_committed_stand_in(no_shared_data
     assert Image.open(path).size == samples.SIGN_SIZE
 
 
-def test_failed_download_warns_and_falls_back(no_shared_data):
-    with pytest.warns(UserWarning, match="nowhere.jpg: cannot download"):
-        path = samples.sample_image()
+def test_failed_download_says_so_in_one_plain_line_and_falls_back(no_shared_data, capsys):
+    path = samples.sample_image()
+    said = capsys.readouterr()
+    assert said.out == samples.fallback_note(OfflineError("x")) + "\n"
+    assert "no connection" in said.out and str(no_shared_data) not in said.out
+    assert said.err == ""
     assert path.name == samples.SIGN_NAME
     assert not (samples.cache_dir() / samples.PHOTO_NAME).exists()
 

@@ -25,7 +25,6 @@ import os
 import tempfile
 import time
 import urllib.request
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -156,7 +155,8 @@ def sample_image(download_photo: bool = True) -> Path:
 
     Args:
         download_photo: try the public photo when the shared copy is absent. A failed
-            download is reported as a warning naming the cause, then the stand-in is used.
+            download prints one plain line saying so (no warning box, no path), then the
+            stand-in is used.
     """
     data = shared_data_dir()
     if data is not None and (data / "samples" / PHOTO_NAME).is_file():
@@ -168,8 +168,23 @@ def sample_image(download_photo: bool = True) -> Path:
         try:
             return download(PHOTO_URL, cached, PHOTO_SHA256)
         except OvocrError as exc:
-            warnings.warn(f"{exc}; using the rendered stand-in instead", stacklevel=2)
+            print(fallback_note(exc))
     return sign_image()
+
+
+def fallback_note(exc: OvocrError) -> str:
+    """The one line ``sample_image`` prints when the photo cannot be downloaded.
+
+    A notebook shows a warning as a pink box with the kernel's temporary file path; a
+    learner offline only needs to know that the stand-in is used, and why.
+
+    >>> print(fallback_note(OfflineError("https://host/x.jpg: cannot download (refused)")))
+    Tutorial photo not downloaded (no connection): using the rendered stand-in rnb_sign.png.
+    """
+    reason = (
+        "no connection" if isinstance(exc, OfflineError) else "it failed the size or checksum check"
+    )
+    return f"Tutorial photo not downloaded ({reason}): using the rendered stand-in {SIGN_NAME}."
 
 
 def omz_detector() -> str | Path | None:
