@@ -92,3 +92,11 @@ def test_assemble_keeps_read_regions_in_reading_order():
     page = assemble((80, 120), Detections(quads, np.ones(2, np.float32)), readings, [False] * 2)
     assert (page.width, page.height, page.text) == (120, 80, "low")
     assert page.lines[0].quad[0] == (0.0, 50.0)  # the line keeps its detected quad
+
+
+def test_an_upside_down_line_reads_in_its_own_word_order():
+    detections = Detections(QUAD[None], np.ones(1, np.float32))
+    reading = Reading("FLIPPED LINE 88", 0.9, tuple(np.linspace(0.05, 0.95, 15)))
+    page = assemble((20, 200), detections, [reading], [True])
+    assert page.text == "FLIPPED LINE 88"
+    assert page.words[0].bounds[0] > page.words[-1].bounds[0]  # "FLIPPED" at the right

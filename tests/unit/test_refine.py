@@ -137,3 +137,14 @@ def test_pages_are_assembled_with_lines_cut_at_wide_gaps_unless_told_not_to():
     assert cut.text == "4.40 SR"  # one visual row
     whole = assemble((20, 200), detections, [reading], [False], gap_ratio=None)
     assert [line.text for line in whole.lines] == ["4.40 SR"]
+
+
+def test_an_upside_down_line_keeps_its_words_together_and_in_reading_order():
+    # The angle classifier turned this line: its words run right to left in the image.
+    words = (word(120, 170, "FLIPPED"), word(60, 110, "LINE"), word(0, 50, "88"))
+    line = Line(words, ((0, 0), (170, 0), (170, 10), (0, 10)))
+    assert split_at_gaps(line, ratio=1.5) == [line]
+    far = (word(300, 350, "FLIPPED"), word(60, 110, "LINE"), word(0, 50, "88"))
+    parts = split_at_gaps(Line(far, ((0, 0), (350, 0), (350, 10), (0, 10))), ratio=1.5)
+    assert [p.text for p in parts] == ["FLIPPED", "LINE 88"]
+    assert parts[1].quad == ((0, 0), (110, 0), (110, 10), (0, 10))

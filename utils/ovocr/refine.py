@@ -121,9 +121,11 @@ def split_at_gaps(line: Line, ratio: float = GAP_RATIO) -> list[Line]:
 
     A detector region sometimes spans two columns of a document ("4.40 ... SR",
     "INV No.: 1134279 ... Cashier: Thandar"); documents label such columns as separate
-    lines. The words keep their boxes; each part gets the slice of the line's quad from
-    its first word to its last. Lines without a quad, or with fewer than two words, are
-    returned as they are.
+    lines. The words keep their boxes and their reading order; each part gets the slice of
+    the line's quad from its leftmost word to its rightmost one. The gap is measured
+    between facing edges, so a line turned upside down (words running right to left, from
+    the angle classifier) is cut the same way. Lines without a quad, or with fewer than
+    two words, are returned as they are.
 
     >>> def w(x0, x1, t):
     ...     return Word(t, 1.0, ((x0, 0), (x1, 0), (x1, 10), (x0, 10)))
@@ -134,16 +136,32 @@ def split_at_gaps(line: Line, ratio: float = GAP_RATIO) -> list[Line]:
     words = line.words
     if line.quad is None or len(words) < 2:
         return [line]
-    height = quad_size(np.asarray(line.quad))[1]
-    parts: list[list[Word]] = [[words[0]]]
-    for before, after in zip(words, words[1:]):
-        right = (np.asarray(before.quad[1]) + np.asarray(before.quad[2])) / 2
-        left = (np.asarray(after.quad[0]) + np.asarray(after.quad[3])) / 2
+    quad = np.asarray(line.quad, dtype=np.float64)
+    height = quad_size(quad)[1]
+    axis = quad[1] - quad[0]  # along the line, left to right in the image
+    axis = axis / (np.linalg.norm(axis) or 1.0)
+    along = [float(np.asarray(w.quad).mean(axis=0) @ axis) for w in words]
+    parts: list[list[int]] = [[0]]
+    for i in range(1, len(words)):
+        # The facing edges of two neighbours: on an upside-down line (angle classifier)
+        # the words run right to left, so the next word stands left of this one.
+        first, second = (i - 1, i) if along[i - 1] <= along[i] else (i, i - 1)
+        right = _edge_middle(words[first], 1, 2)
+        left = _edge_middle(words[second], 0, 3)
         if float(np.linalg.norm(left - right)) > ratio * height:
             parts.append([])
-        parts[-1].append(after)
+        parts[-1].append(i)
     if len(parts) == 1:
         return [line]
-    return [
-        Line(tuple(p), (p[0].quad[0], p[-1].quad[1], p[-1].quad[2], p[0].quad[3])) for p in parts
-    ]
+    out = []
+    for part in parts:
+        start = words[min(part, key=lambda i: along[i])]  # leftmost in the image
+        end = words[max(part, key=lambda i: along[i])]
+        quad_part = (start.quad[0], end.quad[1], end.quad[2], start.quad[3])
+        out.append(Line(tuple(words[i] for i in part), quad_part))
+    return out
+
+
+def _edge_middle(word: Word, a: int, b: int) -> np.ndarray:
+    """The middle of the edge from corner ``a`` to corner ``b`` of a word's quad."""
+    return (np.asarray(word.quad[a], dtype=np.float64) + np.asarray(word.quad[b])) / 2
