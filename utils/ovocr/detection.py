@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 import pyclipper
 
-from .devices import CompileOptions, compile_model
+from .devices import CompileOptions, ThreadRequests, compile_model
 from .geometry import clip_quad, order_quad
 from .settings import BoxParams, DbParams, StageSettings
 from .specs import PreparedModel, family_class
@@ -205,13 +205,16 @@ def postprocess_boxes(
     return Detections(quads.astype(np.float32), boxes[:, 4].copy())
 
 
-class TextDetector:
+class TextDetector(ThreadRequests):
     """A compiled detector with its pre- and post-processing; one subclass per family.
 
     ``TextDetector(model)`` builds the class of the model's family (``DbDetector`` or
     ``BoxDetector``, see ``DETECTORS``). The three steps are public so that the many-image
     path (``ovocr.throughput``) runs them on asynchronous requests: ``preprocess``,
     ``output`` (read a finished request) and ``postprocess``.
+
+    Thread-safe: each thread that calls it runs its own inference request
+    (``ovocr.devices.ThreadRequests``).
 
     Args:
         model: a prepared detection model (``get_model("ppocrv6-small-det")``).
@@ -239,7 +242,6 @@ class TextDetector:
         self.model = model
         self.settings: Any = self.Settings.from_dict(model.spec.params, overrides)
         self.compiled = compile_model(model.path, options)
-        self.request = self.compiled.create_infer_request()
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         """RGB image in; the input tensor and the ``(sy, sx)`` scale back to image pixels out."""

@@ -141,6 +141,35 @@ def compile_model(model: Any, options: CompileOptions | None = None) -> Any:
     return compiled
 
 
+class ThreadRequests:
+    """One inference request per thread for the stage that owns a compiled model.
+
+    An ``InferRequest`` runs one inference at a time and keeps its output buffer until
+    the next one, so a stage used from several threads at once needs a request each. The
+    stage sets ``compiled`` and reads ``request``: the calling thread's own request,
+    created the first time that thread asks (the compiled model itself is thread-safe).
+    """
+
+    compiled: Any
+    _thread_requests: threading.local | None = None
+    _thread_requests_lock = threading.Lock()
+
+    @property
+    def request(self) -> Any:
+        """The calling thread's ``InferRequest`` of ``compiled``."""
+        local = self._thread_requests
+        if local is None:
+            with self._thread_requests_lock:
+                if self._thread_requests is None:
+                    self._thread_requests = threading.local()
+                local = self._thread_requests
+        request = getattr(local, "request", None)
+        if request is None or getattr(local, "compiled", None) is not self.compiled:
+            request = local.request = self.compiled.create_infer_request()
+            local.compiled = self.compiled
+        return request
+
+
 # -- the compiled-model cache ----------------------------------------------------------
 # OpenVINO loads a cached blob without checking its bytes: a blob changed on disk would
 # run and read wrong text. So the sha256 of each blob is recorded beside it (<blob>.sha256)

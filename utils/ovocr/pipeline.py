@@ -41,6 +41,10 @@ class OcrPipeline:
     a ``Page`` as fast as possible for that one image; ``map`` reads many images with
     overlapping requests (higher images/s); ``read_crops`` reads already-cropped word or
     line images.
+
+    One pipeline may be shared by several threads: each stage runs a separate inference
+    request per calling thread (``ovocr.devices.ThreadRequests``), so concurrent calls
+    give the same pages as one call after another.
     """
 
     detector: TextDetector
@@ -129,7 +133,9 @@ class CropReader:
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[Reading]:
         crops, _ = builder.upright(crops, self.classifier)
-        readings = read_upright(self.recognizer, crops)  # tall crops: turned words (09-measuring-accuracy)
+        readings = read_upright(
+            self.recognizer, crops
+        )  # tall crops: turned words (09-measuring-accuracy)
         return reread_unsure(self.recognizer, crops, readings, self.reread)
 
 

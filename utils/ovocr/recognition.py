@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from .devices import CompileOptions, compile_model
+from .devices import CompileOptions, ThreadRequests, compile_model
 from .settings import ClsParams, RecParams
 from .specs import PreparedModel, family_class
 from .text import Decoder, TextRules
@@ -176,7 +176,7 @@ class RecBatch:
     padded: int
 
 
-class TextRecognizer:
+class TextRecognizer(ThreadRequests):
     """A compiled recogniser with its pre- and post-processing; one subclass per family.
 
     ``TextRecognizer(model)`` builds the class of the model's family (``RECOGNIZERS``).
@@ -187,6 +187,9 @@ class TextRecognizer:
 
     The post-processor is ``text_rules`` (``ovocr.text.TextRules``): replace it, or pass
     ``rules`` to ``__call__``/``readings``, to read the same crops with another alphabet.
+
+    Thread-safe: each thread that calls it runs its own inference request
+    (``ovocr.devices.ThreadRequests``).
 
     Args:
         model: a prepared recognition model (``get_model("ppocrv6-small-rec")``).
@@ -220,7 +223,6 @@ class TextRecognizer:
         # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 09-measuring-accuracy).
         self.text_rules = self.rules(self.settings.alphabet)
         self.compiled = compile_model(model.path, options)
-        self.request = self.compiled.create_infer_request()
 
     @property
     def params(self) -> RecParams:
@@ -344,15 +346,17 @@ RECOGNIZERS: dict[str, type[TextRecognizer]] = {
 }
 
 
-class AngleClassifier:
-    """Tells whether a text crop is upside down (PP-OCR 0/180 degree classifier)."""
+class AngleClassifier(ThreadRequests):
+    """Tells whether a text crop is upside down (PP-OCR 0/180 degree classifier).
+
+    Thread-safe: each thread that calls it runs its own inference request.
+    """
 
     def __init__(
         self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
         self.settings: ClsParams = ClsParams.from_dict(model.spec.params, overrides)
         self.compiled = compile_model(model.path, options)
-        self.request = self.compiled.create_infer_request()
 
     def __call__(self, crops: Sequence[np.ndarray]) -> list[bool]:
         """``True`` for each crop the model is confident is rotated by 180 degrees."""
