@@ -82,7 +82,11 @@ WORD_RATIOS = {
 OTHER_NOTEBOOK = re.compile(
     r"\bnotebook|\b\d\d-[a-z]|\b\d\d(?:'s)?,? steps?\b|\bsteps? \d+ of \d\d\b"
 )
-NUMBER = re.compile(r"(?<![\w.#/\\-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.]\d|[a-wyzA-Z_])")
+# A number starts after a space or sign, or after a "-" that follows a digit (the 6 of "2-6
+# min" is read, the 16 of "AVX512-BF16" and the 6 of "ppocrv6-small" are not).
+NUMBER = re.compile(
+    r"(?<![\w.#/\\])(?<![A-Za-z_]-)(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w.]\d|[a-wyzA-Z_])"
+)
 FILE_NAME = re.compile(
     r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:md|py|txt|toml|json|csv|yaml|yml))\b"
 )
