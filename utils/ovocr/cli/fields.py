@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImageError
-from ..images import display_name
+from ..images import display_name, os_problem
 from .common import (
     EXIT_FATAL,
     EXIT_INPUT,
@@ -125,18 +125,39 @@ def cmd_train(args: argparse.Namespace) -> int:
         kinds[concept] = kind
     status = say(args.quiet)
     start = time.perf_counter()
+    if args.limit is not None and args.limit < 1:
+        error(f"--limit {args.limit}: no annotations to train on; give 1 or more")
+        return EXIT_FATAL
     annotations, default_kinds = load_training_data(Path(args.data), args.limit)
+    if not annotations:
+        error(f"{args.data}: no annotations to train on")
+        return EXIT_FATAL
     ocr = load_pipeline(
         device=args.device, precision=args.precision, cache_dir=args.cache_dir, progress=status
     )
     settings = {"det": DEFAULT_DET, "rec": DEFAULT_REC}
     key = settings_key(DEFAULT_DET, DEFAULT_REC, args.precision)
-
-    def tick(done: int, total: int) -> None:
-        if status and (done % 10 == 0 or done == total):
-            status(f"read {done}/{total} training images")
-
-    pages = cached_pages([a.image for a in annotations], ocr, key, args.page_cache, tick)
+    # One image at a time, so that a missing or broken image is one line and training
+    # goes on with the others.
+    kept, pages, failures = [], [], 0
+    for done, annotation in enumerate(annotations, start=1):
+        try:
+            pages += cached_pages([annotation.image], ocr, key, args.page_cache)
+        except ImageError as exc:
+            error(str(exc))
+            failures += 1
+            continue
+        except OSError as exc:  # the image could not be read to make its cache key
+            error(f"{display_name(annotation.image)}: {os_problem(exc)}")
+            failures += 1
+            continue
+        kept.append(annotation)
+        if status and (done % 10 == 0 or done == len(annotations)):
+            status(f"read {done}/{len(annotations)} training images")
+    if not kept:
+        error(f"{args.data}: none of the {len(annotations)} annotated images could be read")
+        return EXIT_FATAL
+    annotations = kept
     try:
         model = train_model(
             annotations, pages, {**default_kinds, **kinds}, args.method, settings, status
@@ -149,4 +170,4 @@ def cmd_train(args: argparse.Namespace) -> int:
     concepts = ", ".join(f"{c.name} ({c.kind})" for c in model.concepts)
     seconds = model.info["train_seconds"]
     echo(f"trained on {len(pages)} images in {seconds} s: {concepts} -> {folder}")
-    return EXIT_OK
+    return EXIT_INPUT if failures else EXIT_OK

@@ -284,7 +284,9 @@ def load_annotations(path: str | os.PathLike) -> list[Annotation]:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise AnnotationError(f"{source}: not a JSON file ({exc})") from None
     except (KeyError, TypeError):
-        raise AnnotationError(f"{source}: expected an object with an 'annotations' list") from None
+        records = None
+    if not isinstance(records, list):
+        raise AnnotationError(f"{source}: expected an object with an 'annotations' list")
     out = []
     for number, record in enumerate(records, start=1):
         try:

@@ -74,6 +74,15 @@ def round_trip(page: Page) -> Page:
     return Page.from_dict(json.loads(json.dumps(page.to_dict())))
 
 
+def _read_cached(path: Path) -> Page | None:
+    """The page stored at ``path``; ``None`` when there is none or it is damaged (a run
+    killed while writing, a full disk): the page is then read again and stored afresh."""
+    try:
+        return Page.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError):
+        return None
+
+
 def cached_pages(
     images: Sequence[str | os.PathLike],
     ocr: Callable[[str | os.PathLike], Page],
@@ -95,9 +104,8 @@ def cached_pages(
     pages = []
     for done, image in enumerate(images, start=1):
         path = folder / f"{page_key(image, settings)}.json"
-        if path.is_file():
-            page = Page.from_dict(json.loads(path.read_text(encoding="utf-8")))
-        else:
+        page = _read_cached(path)
+        if page is None:
             page = round_trip(ocr(image))
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps(page.to_dict(), ensure_ascii=False), encoding="utf-8")
@@ -120,8 +128,9 @@ def cached_array_page(
     digest = hashlib.sha256(np.ascontiguousarray(rgb).tobytes())
     digest.update(f"{rgb.shape}|{settings}".encode())
     path = folder / f"a{digest.hexdigest()[:31]}.json"
-    if path.is_file():
-        return Page.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    cached = _read_cached(path)
+    if cached is not None:
+        return cached
     page = round_trip(ocr(rgb))
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(page.to_dict(), ensure_ascii=False), encoding="utf-8")
