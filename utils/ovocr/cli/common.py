@@ -112,6 +112,39 @@ def echo(text: str) -> None:
         raise OvocrError(f"{STDOUT}: {exc.strerror or exc}") from None
 
 
+def refuse_input_as_output(path: str | None, inputs: Collection[Path]) -> None:
+    """Refuse an ``-o`` that would replace an input or any picture with JSON lines.
+
+    ``ovocr predict -o *.jpg`` makes the shell put the first image after ``-o``; an
+    output named like an image or PDF, or the same file as an input (by name, link or
+    hard link), is an error before anything is read.
+
+    Raises:
+        OvocrError: one line naming the output and the fix.
+    """
+    if not path:
+        return
+    from ..images import IMAGE_EXTENSIONS
+
+    name = display_name(path)
+    if Path(path).suffix.lower() in IMAGE_EXTENSIONS | {".pdf"}:
+        raise OvocrError(
+            f"{name}: -o would replace this image with JSON lines; name a results file "
+            "such as results.jsonl (did the shell expand -o *.jpg?)"
+        )
+    try:
+        target = os.stat(path)
+    except OSError:  # a new file: not an input (inputs exist)
+        return
+    for source in inputs:
+        try:
+            info = os.stat(source)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) == (target.st_dev, target.st_ino):
+            raise OvocrError(f"{name}: is also an input; -o would replace it with JSON lines")
+
+
 @contextmanager
 def output(path: str | None) -> Iterator[Output]:
     """stdout, or the file ``path``.

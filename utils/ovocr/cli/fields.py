@@ -32,6 +32,7 @@ from .common import (
     expand,
     output,
     progress,
+    refuse_input_as_output,
     say,
 )
 
@@ -90,6 +91,7 @@ def cmd_read(args: argparse.Namespace) -> int:
         error("usage: ovocr fields --model DIR IMAGE... (or: ovocr fields train ...)")
         return EXIT_FATAL
     images, failures = expand(args.paths)
+    refuse_input_as_output(args.output, images)
     reader = load_field_reader(
         args.model, args.device, args.precision, args.cache_dir, progress=say(args.quiet)
     )

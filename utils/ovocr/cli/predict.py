@@ -22,6 +22,7 @@ from .common import (
     expand,
     output,
     progress,
+    refuse_input_as_output,
     say,
 )
 
@@ -130,6 +131,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from ..scale import DOCUMENT_EXTENSIONS
 
     images, failures = expand(args.paths, DOCUMENT_EXTENSIONS)  # folders: images and PDFs
+    refuse_input_as_output(args.output, images)
     results = read_pages(args, images)
     with closing(results), output(args.output) as out:  # type: ignore[type-var]
         for result in results:
@@ -146,6 +148,7 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from ..pipeline import load_recognizer
 
     images, failures = expand(args.paths)
+    refuse_input_as_output(args.output, images)
     read = load_recognizer(
         rec=args.rec,
         cls=args.cls,
