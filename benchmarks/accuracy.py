@@ -14,7 +14,7 @@ environments under ``.venv-peers/``), and the JSON lines are scored with ``ovocr
 Written to ``benchmarks/results/``: ``accuracy.md`` (the table), ``accuracy.json``,
 ``accuracy.png``, ``gallery/*.png`` (worst images, misread words) and the raw ``jsonl/``.
 
-Explained in 09-measuring-accuracy.
+Explained in 09-measuring-accuracy (the measures) and 10-improving-accuracy (the levers).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Usage::
 
     python benchmarks/levers_speed.py --photos 60 --crops 300 --passes 4
 
-Explained in 09-measuring-accuracy.
+Explained in 10-improving-accuracy.
 """
 
 from __future__ import annotations

@@ -127,7 +127,7 @@ def assemble(
     """Words from the readings of each region, in reading order; ``size`` is ``(h, w)``.
 
     A region whose words stand more than ``gap_ratio`` line heights apart is cut there
-    into several lines (``ovocr.refine.split_at_gaps``: two columns, 09-measuring-accuracy);
+    into several lines (``ovocr.refine.split_at_gaps``: two columns, 10-improving-accuracy);
     ``None`` keeps every region one line.
     """
     lines = []

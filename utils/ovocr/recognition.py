@@ -220,7 +220,7 @@ class TextRecognizer(ThreadRequests):
         self.batch_size = 1 if self.fixed_width else self.settings.batch_size
         self.min_width = self.settings.min_width
         self.max_width = self.settings.max_width
-        # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 09-measuring-accuracy).
+        # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 10-improving-accuracy).
         self.text_rules = self.rules(self.settings.alphabet)
         self.compiled = compile_model(model.path, options)
 

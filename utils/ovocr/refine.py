@@ -8,7 +8,7 @@ character then spans more CTC time steps. ``reread_unsure`` reads such variants 
 unsure crops only and keeps, per crop, the most confident reading: confident crops,
 most of them, cost nothing.
 
-Measured on the development sets in 09-measuring-accuracy (``benchmarks/ACCURACY.md``): stretching
+Measured on the development sets in 10-improving-accuracy (``benchmarks/ACCURACY.md``): stretching
 the width by 1.3 helps word crops and scene photos; padding, contrast stretching and
 narrowing were measured too and lost, so they are not offered.
 
@@ -37,12 +37,12 @@ from .geometry import quad_size
 from .settings import StageSettings
 from .types import Line, Word
 
-# Readings below this mean character probability get a second look (09-measuring-accuracy).
+# Readings below this mean character probability get a second look (10-improving-accuracy).
 UNSURE = 0.95
 # The second look stretches the crop's width by this factor.
 STRETCH = 1.3
 # Words further apart than this many line heights belong to different lines (columns);
-# chosen on the SROIE training receipts (09-measuring-accuracy).
+# chosen on the SROIE training receipts (10-improving-accuracy).
 GAP_RATIO = 0.8
 
 

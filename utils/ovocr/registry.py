@@ -32,10 +32,11 @@ RAPIDOCR = Wheel(
 _DB = {"channels": "BGR", "mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 # Every DB detector sees the image 960 pixels wide: text lines run across the width, so this
 # keeps characters equally legible in photos and in tall receipts (a long-side limit shrinks
-# a receipt to half). Short side 960: no more IC15 words read, 2.3x the time (09-measuring-accuracy).
+# a receipt to half). Short side 960: no more IC15 words read, 2.3x the time
+# (10-improving-accuracy).
 _RESIZE = {"limit_side_len": 960, "limit_type": "width"}
 # alphabet "auto": mostly-English lines are read in English, Chinese lines stay Chinese
-# (ovocr.text, measured in 09-measuring-accuracy).
+# (ovocr.text, measured in 10-improving-accuracy).
 _REC = {
     "channels": "BGR",
     "height": 48,

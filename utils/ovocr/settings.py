@@ -204,7 +204,7 @@ class DbParams(StageSettings):
         limit_type: ``max`` shrinks the longer side to at most ``limit_side_len``;
             ``min`` grows the shorter side to at least ``limit_side_len`` (and never
             shrinks: small scene text needs every pixel); ``width`` scales the width to
-            ``limit_side_len``, up or down (lines run across the width: 09-measuring-accuracy).
+            ``limit_side_len``, up or down (lines run across the width: 10-improving-accuracy).
         max_side_len: the longer side is never resized beyond this (memory and time).
         max_upscale: an image is never enlarged more than this factor: enlarging adds no
             detail, and text that grows too large is as hard for DB as text too small
@@ -268,7 +268,7 @@ class RecParams(StageSettings):
         mean, std: per-channel normalisation of 0..1 pixel values.
         channels: channel order (or ``GRAY``) the network expects.
         alphabet: ``None`` (every class), ``"english"``, ``"latin"`` or ``"auto"``
-            (``ovocr.text.TextRules``, 09-measuring-accuracy).
+            (``ovocr.text.TextRules``, 10-improving-accuracy).
         batch_size: most crops per inference request.
         min_width: narrowest padded input. PP-OCR pads to at least 320 pixels; 160 reads
             short words as well (ICDAR 2015 and IIIT5K words, measured in 08-performance)

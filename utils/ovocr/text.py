@@ -24,7 +24,7 @@ A fourth rule is for crops given directly (``ovocr recognize``): a crop much tal
 wide usually holds a word turned by 90 degrees, one way or the other. ``read_upright``
 reads such crops turned both ways as well and keeps the most confident reading.
 
-Explained in 09-measuring-accuracy.
+Explained in 10-improving-accuracy.
 
 Example:
     >>> text = "TOTAL：１２.５０"
@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-# A blank run whose space probability peaks above this becomes a space (09-measuring-accuracy).
+# A blank run whose space probability peaks above this becomes a space (10-improving-accuracy).
 SPACE_THRESHOLD = 0.25
 # Characters NFKC leaves alone whose ASCII twin English text uses: CJK punctuation,
 # typographic quotes and dashes, and the multiplication sign receipts print for "x".
