@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from ..types import Quad, as_quad
 
 DONT_CARE = "###"
-# The official "generic" end-to-end rule lets a GT word start and/or end with one of these.
+# The end-to-end text rule (no lexicon) lets a GT word start and/or end with one of these.
 SPECIAL_CHARACTERS = "!?.:,*\"()·[]/'"
 # A prediction lying more than this fraction inside a do-not-care region is ignored.
 DONT_CARE_AREA = 0.5
@@ -51,7 +51,7 @@ def polygon_iou(a: BaseGeometry, b: BaseGeometry) -> float:
 
 
 def transcription_match(gt: str, pred: str) -> bool:
-    """The official ICDAR 2015 "generic" end-to-end text rule.
+    """The ICDAR 2015 end-to-end text rule, case-insensitive and with no lexicon.
 
     Case is ignored. The ground truth may additionally lose one leading and/or one trailing
     character from :data:`SPECIAL_CHARACTERS` (``"HELLO!"`` accepts ``hello``); the
