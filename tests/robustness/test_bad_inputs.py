@@ -165,6 +165,20 @@ class Case:
     note: str | None = None  # a stderr line for an input that works but was changed
 
 
+def float_with(bad: float) -> Callable[[Path], Path]:
+    """The text as a 32-bit float TIFF (0..1) with one NaN or infinite pixel."""
+
+    def make(path: Path) -> Path:
+        pixels = text_gray().astype(np.float32) / 255.0
+        pixels[0, 0] = bad
+        Image.fromarray(pixels, "F").save(path)
+        return path
+
+    return make
+
+
+EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nnewpath 0 0 moveto showpage\n"
+IM_HEADER = b"Image type: RGB image\r\nImage size (x*y): 1e0*40\r\n".ljust(512, b"\0")
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n%%EOF\n"
 HTML = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head></html>\n"
 TOO_LARGE = "is too large to decode safely (limit 120 megapixels); shrink it first"
@@ -187,6 +201,18 @@ CASES: dict[str, Case] = {
     "huge-11000x11000.png": Case(
         lambda p: write_blank_png(p, 11000, 11000), f"11000x11000 pixels {TOO_LARGE}"
     ),
+    "eps-named-scan.jpg": Case(
+        write_bytes(EPS),
+        "not an image file (PostScript or EPS, which ovocr does not open: "
+        "convert it to PNG or PDF)",
+    ),
+    "im-header.jpg": Case(
+        write_bytes(IM_HEADER),
+        "not an image file (unknown or unsupported format; ovocr reads JPEG, PNG, BMP, TIFF, "
+        "WebP, GIF and PNM)",
+    ),
+    "float-nan.tif": Case(float_with(np.nan), text=TEXT),
+    "float-inf.tif": Case(float_with(np.inf), text=TEXT),
     "one-pixel.png": Case(save(np.full((1, 1, 3), 255, np.uint8)), text=""),
     "all-white.png": Case(save(np.full((480, 640, 3), 255, np.uint8)), text=""),
     "all-black.png": Case(save(np.zeros((480, 640, 3), np.uint8)), text=""),
@@ -224,7 +250,7 @@ CASES: dict[str, Case] = {
         panorama,
         text=TEXT,
         note="downscaled to 8192x182 pixels for OCR (longest side 8192); "
-        "coordinates refer to the smaller image",
+        "coordinates are scaled back to the original",
     ),
 }
 FAILING = [name for name, case in CASES.items() if case.problem]
@@ -312,6 +338,20 @@ def test_bad_input_gets_its_message(inputs, predict, name):
 def test_usable_input_is_read(inputs, predict, name):
     records = {r["image"]: r for r in map(json.loads, predict.stdout.splitlines())}
     assert records[str(inputs[name])]["text"] == CASES[name].text
+
+
+def test_downscaled_image_is_reported_in_its_own_pixels(inputs, predict):
+    """The 9000 px panorama is read at 8192 px; its record gives the original's size and
+    quads (types.py: pixels of the original image)."""
+    records = {r["image"]: r for r in map(json.loads, predict.stdout.splitlines())}
+    record = records[str(inputs["panorama-9000x200.png"])]
+    assert (record["width"], record["height"]) == (9000, 200)
+    line = text_rgb()
+    xs = [x for word in record["words"] for x, _ in word["quad"]]
+    ys = [y for word in record["words"] for _, y in word["quad"]]
+    # the text sits in the top-left line.shape of the canvas, in original pixels
+    assert max(xs) <= line.shape[1] + 8 and max(ys) <= line.shape[0] + 8
+    assert max(xs) > 0.8 * line.shape[1]
 
 
 def test_huge_images_are_refused_before_decoding(predict):

@@ -11,6 +11,7 @@ import errno
 import math
 import os
 import stat
+import struct
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
@@ -33,7 +34,13 @@ MAX_PIXELS = 120_000_000
 _NOT_IMAGES = {
     b"%PDF": "a PDF document: ovocr predict reads it when it is named .pdf",
     b"PK\x03\x04": "a ZIP archive or office document",
+    b"%!PS": "PostScript or EPS, which ovocr does not open: convert it to PNG or PDF",
+    b"\xc5\xd0\xd3\xc6": "EPS, which ovocr does not open: convert it to PNG or PDF",
 }
+# The only decoders ever used: Pillow picks a decoder by content, not by name, and some
+# of its others run programs (EPS: Ghostscript) or fail with a traceback (IM headers).
+PILLOW_FORMATS = ("JPEG", "PNG", "BMP", "TIFF", "WEBP", "GIF", "PPM")
+TIFF_EXTENSIONS = frozenset({".tif", ".tiff"})
 _IMAGE_MAGIC = {
     b"\xff\xd8\xff": "JPEG",
     b"\x89PNG": "PNG",
@@ -45,22 +52,37 @@ _IMAGE_MAGIC = {
 
 
 def load_image(
-    source: str | os.PathLike | np.ndarray | Image.Image, max_side: int = MAX_SIDE
+    source: str | os.PathLike | np.ndarray | Image.Image,
+    max_side: int = MAX_SIDE,
+    page: int | None = None,
 ) -> np.ndarray:
     """Read an image as an RGB ``uint8`` array of shape ``(height, width, 3)``.
 
     Honours EXIF orientation, flattens alpha onto white, converts grayscale, palette,
-    16-bit and CMYK images, and shrinks images whose longer side exceeds ``max_side``.
+    16-bit, float and CMYK images, and shrinks images whose longer side exceeds
+    ``max_side``. Files are decoded only as JPEG, PNG, BMP, TIFF, WebP, GIF or PNM,
+    whatever their name says.
 
     Args:
         source: a file path, a PIL image, or an array (``HxW`` gray, ``HxWx3`` RGB,
             ``HxWx4`` RGBA).
         max_side: longest side kept; larger images are downscaled.
+        page: 1-based page of a multi-page TIFF (``tiff_page_count``); ``None``: the first.
 
     Raises:
         ImageError: the file is missing, unreadable, empty, not an image, truncated or too
             large, or ``source`` is none of the accepted kinds.
     """
+    return load_image_and_size(source, max_side, page)[0]
+
+
+def load_image_and_size(
+    source: str | os.PathLike | np.ndarray | Image.Image,
+    max_side: int = MAX_SIDE,
+    page: int | None = None,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``load_image``, and the ``(width, height)`` of the image before it was shrunk, so
+    that what is found in the smaller array can be given in the original's pixels."""
     if isinstance(source, np.ndarray):
         return _normalise_array(source, "<array>", max_side)
     if isinstance(source, Image.Image):
@@ -83,7 +105,10 @@ def load_image(
             # Pillow warns above 89 megapixels; MAX_PIXELS is checked below instead, on the
             # size really decoded. Pillow itself still refuses files above 179 megapixels.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(fh) as img:
+            with Image.open(fh, formats=PILLOW_FORMATS) as img:
+                if page is not None:
+                    _seek_page(img, name, page)
+                full = img.size  # the file's own pixels
                 if max(img.size) > 2 * max_side:
                     # JPEG only: decode at 1/2, 1/4 or 1/8 scale, keeping >= max_side.
                     scale = max_side / max(img.size)
@@ -91,7 +116,10 @@ def load_image(
                 if img.width * img.height > MAX_PIXELS:
                     raise ImageError(_too_large(name, img.size))
                 img.load()
+                decoded = img.size
                 ImageOps.exif_transpose(img, in_place=True)  # in place: no second copy
+                if img.size != decoded:  # turned by 90 degrees
+                    full = full[::-1]
                 rgb = _to_rgb(img)
     except ImageError:
         raise
@@ -99,13 +127,32 @@ def load_image(
         raise ImageError(f"{name}: {_what_instead(path)}") from None
     except Image.DecompressionBombError:
         raise ImageError(_too_large(name)) from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error) as exc:
         if isinstance(exc, OSError) and exc.errno is not None:  # the disk, not the format
             raise ImageError(f"{name}: cannot read file ({os_problem(exc)})") from None
         if "truncated" in str(exc):
             raise ImageError(f"{name}: truncated file (an interrupted download or copy?)") from None
         raise ImageError(f"{name}: cannot decode image ({exc})") from None
-    return _normalise_array(np.asarray(rgb), name, max_side)
+    return _normalise_array(np.asarray(rgb), name, max_side)[0], full
+
+
+def tiff_page_count(path: str | os.PathLike) -> int:
+    """Pages of a TIFF file (a fax, a scanned document); 1 for any other file, and for a
+    file that cannot be read (loading it reports why)."""
+    if Path(path).suffix.lower() not in TIFF_EXTENSIONS:
+        return 1
+    try:
+        with Image.open(path, formats=("TIFF",)) as img:
+            return max(1, int(getattr(img, "n_frames", 1)))
+    except (OSError, SyntaxError, ValueError, TypeError, EOFError, struct.error):
+        return 1
+
+
+def _seek_page(img: Image.Image, name: str, page: int) -> None:
+    count = int(getattr(img, "n_frames", 1))
+    if not 1 <= page <= count:
+        raise ImageError(f"{name}: no page {page} (the file has {count})")
+    img.seek(page - 1)
 
 
 def display_name(path: str | os.PathLike) -> str:
@@ -198,7 +245,10 @@ def _what_instead(path: Path) -> str:
             return "not an image file (a text file)"
         except UnicodeDecodeError:
             pass
-    return "not an image file (unknown or unsupported format)"
+    return (
+        "not an image file (unknown or unsupported format; ovocr reads JPEG, PNG, BMP, "
+        "TIFF, WebP, GIF and PNM)"
+    )
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -206,9 +256,12 @@ def _to_rgb(img: Image.Image) -> Image.Image:
         arr = np.asarray(img, dtype=np.float32)  # not float64: 4 bytes a pixel is plenty
         top = float(arr.max()) or 1.0
         img = Image.fromarray((arr * (255.0 / top)).clip(0, 255).astype(np.uint8))
-    if img.mode == "F":
-        arr = np.asarray(img)
-        lo, hi = float(arr.min()), float(arr.max())
+    if img.mode == "F":  # stretched between its finite extremes; NaN dark, infinities clipped
+        arr = np.asarray(img, dtype=np.float32)
+        finite = np.isfinite(arr)
+        lo = float(np.min(arr, where=finite, initial=np.inf)) if finite.any() else 0.0
+        hi = float(np.max(arr, where=finite, initial=-np.inf)) if finite.any() else 0.0
+        arr = np.nan_to_num(arr, nan=lo, posinf=hi, neginf=lo)
         img = Image.fromarray(((arr - lo) * (255.0 / ((hi - lo) or 1.0))).astype(np.uint8))
     if img.mode in ("P", "PA"):
         img = img.convert("RGBA")
@@ -220,7 +273,10 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img if img.mode == "RGB" else img.convert("RGB")
 
 
-def _normalise_array(arr: np.ndarray, name: str, max_side: int) -> np.ndarray:
+def _normalise_array(
+    arr: np.ndarray, name: str, max_side: int
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """An RGB ``uint8`` array within ``max_side``, and the ``(width, height)`` it had."""
     arr = _as_uint8(arr, name)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
@@ -233,20 +289,33 @@ def _normalise_array(arr: np.ndarray, name: str, max_side: int) -> np.ndarray:
         raise ImageError(f"{name}: expected an HxW, HxWx3 or HxWx4 image, got shape {arr.shape}")
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ImageError(f"{name}: image has no pixels (shape {arr.shape})")
-    longest = max(arr.shape[:2])
-    if longest > max_side:
-        import cv2
+    size = (arr.shape[1], arr.shape[0])
+    arr = shrink(arr, max_side, name)
+    return np.ascontiguousarray(arr), size
 
-        scale = max_side / longest
-        size = (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale)))
-        arr = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
+
+def shrink(arr: np.ndarray, max_side: int = MAX_SIDE, name: str | None = None) -> np.ndarray:
+    """``arr`` resized so its longer side is at most ``max_side`` (as is when it fits).
+
+    With a ``name``, an ``ImageWarning`` says so: details smaller than a pixel of the
+    smaller image are lost, though results are given in the original's pixels.
+    """
+    longest = max(arr.shape[:2])
+    if longest <= max_side:
+        return arr
+    import cv2
+
+    scale = max_side / longest
+    size = (max(1, round(arr.shape[1] * scale)), max(1, round(arr.shape[0] * scale)))
+    small = cv2.resize(arr, size, interpolation=cv2.INTER_AREA)
+    if name is not None:
         warnings.warn(
             f"{name}: downscaled to {size[0]}x{size[1]} pixels for OCR (longest side "
-            f"{max_side}); coordinates refer to the smaller image",
+            f"{max_side}); coordinates are scaled back to the original",
             ImageWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-    return np.ascontiguousarray(arr)
+    return small
 
 
 def _as_uint8(arr: np.ndarray, name: str) -> np.ndarray:

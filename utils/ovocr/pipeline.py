@@ -20,7 +20,7 @@ from . import builder
 from .detection import Detections, TextDetector
 from .devices import CompileOptions, check_device, resolve_cache_dir
 from .errors import ImageError
-from .images import load_image
+from .images import load_image, load_image_and_size
 from .models import DEFAULT_DET, DEFAULT_REC, get_model
 from .recognition import AngleClassifier, Reading, TextRecognizer
 from .refine import GAP_RATIO, RereadSettings, reread_unsure
@@ -84,8 +84,8 @@ class OcrPipeline:
 
     def __call__(self, image: ImageSource) -> Page:
         """Read one image: a path, an RGB array or a PIL image (``load_image``)."""
-        rgb = load_image(image)
-        return self.read_regions(rgb, self.detect(rgb))
+        rgb, size = load_image_and_size(image)  # size: before a very large image shrank
+        return self.read_regions(rgb, self.detect(rgb)).resized(*size)
 
     def map(
         self, images: Iterable[ImageSource], return_errors: bool = False
@@ -104,6 +104,11 @@ class OcrPipeline:
                 or something that is no image at all, such as ``None``) in its place
                 instead of raising it, so a batch can report it and go on.
         """
+        if isinstance(images, (str, bytes, os.PathLike, np.ndarray, PILImage)):
+            raise TypeError(
+                f"map() takes a list of images, got one {type(images).__name__}: "
+                "write ocr.map([image]) (or ocr(image) for a single one)"
+            )
         return run_many(
             self.detector,
             self.recognizer,

@@ -31,7 +31,7 @@ import numpy as np
 from .builder import MIN_CONFIDENCE, assemble, cut_crops
 from .detection import Detections, TextDetector
 from .errors import ImageError
-from .images import load_image
+from .images import load_image, load_image_and_size
 from .recognition import AngleClassifier, Reading, RecBatch, TextRecognizer
 from .refine import GAP_RATIO
 from .types import Page
@@ -64,12 +64,13 @@ class _Slot:
     flipped: list[bool] = field(default_factory=list)
     pending: int = 0  # recognition requests not yet finished
     result: Page | ImageError | None = None
+    size: tuple[int, int] = (0, 0)  # (width, height) before a very large image shrank
 
 
-def _load(detector: TextDetector, source: Any) -> tuple[np.ndarray, np.ndarray, Any]:
-    image = load_image(source)
+def _load(detector: TextDetector, source: Any) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    image, size = load_image_and_size(source)
     tensor, scale = detector.preprocess(image)
-    return image, tensor, scale
+    return image, tensor, scale, size
 
 
 def infer_jobs(compiled: Any) -> int:
@@ -154,7 +155,7 @@ def run_many(
         size = slot.image.shape[:2]
         slot.result = assemble(
             size, slot.detections, slot.readings, slot.flipped, min_confidence, gap_ratio
-        )
+        ).resized(*slot.size)
         slot.image = None
 
     sources = iter(images)
@@ -179,7 +180,7 @@ def run_many(
                 slot = _Slot()
                 order.append(slot)
                 try:
-                    slot.image, tensor, slot.scale = loads.popleft().result()
+                    slot.image, tensor, slot.scale, slot.size = loads.popleft().result()
                 except ImageError as exc:
                     slot.result = exc
                 else:

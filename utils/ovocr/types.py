@@ -200,6 +200,25 @@ class Page:
             "rows": [list(r) for r in self.rows],
         }
 
+    def resized(self, width: int, height: int) -> Page:
+        """The same page for the image at ``width`` x ``height`` pixels: every quad scaled
+        (the page of a downscaled image given in the original's pixels)."""
+        if (width, height) == (self.width, self.height):
+            return self
+        sx, sy = width / self.width, height / self.height
+
+        def scale(quad: Quad | None) -> Quad | None:
+            return None if quad is None else as_quad([(x * sx, y * sy) for x, y in quad])
+
+        lines = tuple(
+            Line(
+                tuple(Word(w.text, w.confidence, scale(w.quad)) for w in line.words),  # type: ignore[arg-type]
+                scale(line.quad),
+            )
+            for line in self.lines
+        )
+        return Page(width, height, lines, self.rows)
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Page:
         """The inverse of ``to_dict``; also reads schema 1 (words repeated under lines)."""
