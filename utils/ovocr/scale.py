@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import ImageError, OvocrError
-from .images import IMAGE_EXTENSIONS, iter_image_paths
+from .images import IMAGE_EXTENSIONS, iter_image_paths, load_image, tiff_page_count
 from .pdf import DEFAULT_DPI, is_pdf, open_pdf, render_page
 from .types import Page
 
@@ -109,9 +109,19 @@ def read_items(
 
     def sources() -> Iterator[str | os.PathLike | np.ndarray]:
         for path, pages in _grouped(items, pending):
-            if not is_pdf(path):
+            if not is_pdf(path) and not pages and tiff_page_count(path) == 1:
                 pending.append((path, None))
                 yield path
+                continue
+            if not is_pdf(path):  # a multi-page TIFF: one record per page, as for PDFs
+                for number in pages or range(1, tiff_page_count(path) + 1):
+                    try:
+                        image = load_image(path, page=number)
+                    except ImageError as exc:
+                        pending.append(Result(path, number, exc))
+                        continue
+                    pending.append((path, number))
+                    yield image
                 continue
             try:
                 doc = open_pdf(path)
@@ -166,11 +176,16 @@ def _grouped(
 
 
 def list_pages(items: Iterable[Item | Result]) -> Iterator[Item | Result]:
-    """Whole PDFs split into one ``Item`` per page (the driver's job before Ray spreads
-    pages over workers); a PDF that cannot be opened becomes a ``Result`` with its error."""
+    """Whole PDFs and multi-page TIFFs split into one ``Item`` per page (the driver's job
+    before Ray spreads pages over workers); a PDF that cannot be opened becomes a
+    ``Result`` with its error."""
     for item in items:
-        if isinstance(item, Result) or item.page is not None or not is_pdf(item.path):
+        if isinstance(item, Result) or item.page is not None:
             yield item
+            continue
+        if not is_pdf(item.path):
+            count = tiff_page_count(item.path)
+            yield from (Item(item.path, n) for n in (range(1, count + 1) if count > 1 else [None]))
             continue
         try:
             doc = open_pdf(item.path)
@@ -253,6 +268,11 @@ def connect(address: str | None = None) -> None:
         logging.ERROR
     )
     address = address or os.environ.get("RAY_ADDRESS") or None
+    if address and address.lower().startswith(("http://", "https://")):
+        raise OvocrError(
+            f"Ray address {address!r} is a web address (the dashboard or job server?); "
+            "give the cluster's address as host:port, e.g. 10.0.0.5:6379"
+        )
     if address:
         probe_cluster(address)
     # ray.init replaces the SIGTERM handler with one that exits 15 through Ray's C++
@@ -266,6 +286,9 @@ def connect(address: str | None = None) -> None:
             logging_level=logging.WARNING,
             log_to_driver=False,
         )
+    except ValueError as exc:  # an address Ray cannot use (ray://... without ray[client])
+        first = (str(exc).strip().splitlines() or ["unusable address"])[0]
+        raise OvocrError(f"Ray address {address!r}: {first}") from None
     finally:
         if main_thread and sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)
@@ -445,13 +468,32 @@ def _all_items(given: list[Any]) -> bool:
 
 
 def write_jsonl(results: Iterable[Result], path: str | os.PathLike) -> tuple[int, int]:
-    """Write the records of successful results as JSON lines; return (written, failed)."""
+    """Write the records of successful results as JSON lines; return (written, failed).
+
+    The lines go to a hidden temporary file beside ``path``, renamed over it when every
+    result is written: a job that fails or is stopped leaves the old file as it was.
+    """
+    import tempfile
+
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     written = failed = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for result in results:
-            if result.ok:
-                out.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
-                written += 1
-            else:
-                failed += 1
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with open(fd, "w", encoding="utf-8") as out:
+            for result in results:
+                if result.ok:
+                    out.write(json.dumps(result.record(), ensure_ascii=False) + "\n")
+                    written += 1
+                else:
+                    failed += 1
+            out.flush()
+            os.fsync(out.fileno())
+        mask = os.umask(0o022)  # the only way to read the umask is to set it
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, target)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
     return written, failed
