@@ -1,4 +1,5 @@
 import hashlib
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,16 @@ def test_omz_detector_prefers_the_zoo_then_the_seeded_copy(monkeypatch, tmp_path
     assert samples.omz_detector() == seeded
     monkeypatch.setattr(samples, "is_prepared", lambda name: name == samples.OMZ_DETECTOR)
     assert samples.omz_detector() == samples.OMZ_DETECTOR
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="XDG_CACHE_HOME is Linux's rule")
+def test_models_and_samples_follow_one_cache_rule(monkeypatch, tmp_path):
+    # Installed outside a checkout, models went to ~/.cache whatever XDG_CACHE_HOME said,
+    # while the sample photo honoured it.
+    from ovocr import paths
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("OVOCR_MODELS", raising=False)
+    monkeypatch.setattr(paths, "project_root", lambda: None)
+    assert paths.models_dir() == tmp_path / "xdg" / "ovocr" / "models"
+    assert samples.cache_dir() == tmp_path / "xdg" / "ovocr" / "samples"

@@ -6,6 +6,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,7 +33,10 @@ def small_entry(tmp_path, monkeypatch):
 
 
 def hidden(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Hidden entries of a store, other than its folder of lock files."""
+    return sorted(
+        p.name for p in folder.iterdir() if p.name.startswith(".") and p.name != store.LOCKS
+    )
 
 
 def test_an_entry_lists_every_file_with_its_checksum(small_entry):
@@ -67,13 +71,13 @@ def test_a_failed_build_leaves_nothing(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         store.write_entry(tmp_path / NAME, interrupted)
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [store.LOCKS]
 
 
 def test_a_build_that_misnames_its_model_is_refused(tmp_path):
     with pytest.raises(ModelError, match="built an invalid entry"):
         store.write_entry(tmp_path / NAME, lambda folder: ("missing.xml", small_files(folder)[1]))
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] == [store.LOCKS]
 
 
 def test_a_stamped_entry_loads_without_hashing_until_a_file_changes(small_entry, monkeypatch):
@@ -195,3 +199,44 @@ def test_prepare_cleans_up_after_a_killed_run_even_when_the_model_is_ready(small
         folder.mkdir(parents=True)
     assert models.prepare(NAME, allow_download=False).path == small_entry / "model.xml"
     assert not killed.exists() and not wheel.exists()
+
+
+RACE = """
+import sys, time
+from pathlib import Path
+from ovocr import store
+
+def build(folder):
+    (folder / "model.xml").write_text("<net/>")
+    (folder / "model.bin").write_bytes(sys.argv[2].encode() * 1000)
+    time.sleep(0.05)  # the builds overlap; only the swaps must not
+    return "model.xml", {}
+
+for _ in range(10):
+    store.write_entry(Path(sys.argv[1]), build)
+"""
+
+
+def test_parallel_rebuilds_of_one_entry_take_turns(tmp_path):
+    # Four `models prepare --force` at once renamed each other's folders to .old and the
+    # losers blamed permissions; the entry lock makes them take turns.
+    target = tmp_path / NAME
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACE, str(target), str(i)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(4)
+    ]
+    outcomes = [(run.wait(timeout=300), run.stderr.read()) for run in runs]
+    assert outcomes == [(0, "")] * 4
+    assert store.verify_entry(target, full=True) is None
+    assert hidden(tmp_path) == []
+
+
+def test_the_entry_lock_is_reentrant_and_says_when_it_waited(tmp_path):
+    target = tmp_path / NAME
+    with store.entry_lock(target) as waited, store.entry_lock(target) as again:
+        assert (waited, again) == (False, False)

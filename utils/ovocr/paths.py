@@ -32,15 +32,27 @@ def project_root() -> Path | None:
     return None
 
 
+def user_cache_dir() -> Path:
+    """This user's cache folder for ovocr, by the platform's rule (``platformdirs``).
+
+    Linux: ``$XDG_CACHE_HOME/ovocr``, by default ``~/.cache/ovocr``; macOS:
+    ``~/Library/Caches/ovocr``; Windows: ``%LOCALAPPDATA%\\ovocr\\Cache``. The one rule for
+    every cached file outside the checkout (models, sample pictures).
+    """
+    from platformdirs import user_cache_path
+
+    return user_cache_path("ovocr", appauthor=False)
+
+
 def models_dir() -> Path:
     """Where prepared models are cached: ``$OVOCR_MODELS``, else ``models/`` of the checkout,
-    else ``~/.cache/ovocr/models``."""
+    else ``models`` in ``user_cache_dir()``."""
     if os.environ.get("OVOCR_MODELS"):
         return Path(os.environ["OVOCR_MODELS"]).expanduser()
     root = project_root()
     if root is not None:
         return root / "models"
-    return Path.home() / ".cache" / "ovocr" / "models"
+    return user_cache_dir() / "models"
 
 
 def shared_data_dir() -> Path | None:

@@ -6,7 +6,7 @@ Explained in 05-ocr-pipeline. ``sample_image()`` returns the first of:
    Robert N. Noyce building), when the shared evaluation data is present;
 2. a copy of that photo downloaded from the OpenVINO notebooks repository (for online
    users: time- and size-limited, checked against a pinned sha256, written atomically
-   into ``~/.cache/ovocr/samples``);
+   into the user's cache folder, ``~/.cache/ovocr/samples`` on Linux);
 3. ``data/rnb_sign.png``, a picture rendered with PIL (``data/make_samples.py``) that
    carries the same words, so a fresh clone runs the notebooks offline.
 
@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw
 
 from .errors import OfflineError, OvocrError
 from .models import is_prepared, sha256_of
-from .paths import project_data_dir, shared_data_dir
+from .paths import project_data_dir, shared_data_dir, user_cache_dir
 from .viz import unicode_font
 
 PHOTO_NAME = "intel_rnb.jpg"
@@ -54,9 +54,8 @@ MAX_DOWNLOAD_BYTES = 5_000_000
 
 
 def cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/ovocr/samples`` (``~/.cache/ovocr/samples`` by default)."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base).expanduser() / "ovocr" / "samples"
+    """``samples`` in ``ovocr.paths.user_cache_dir()`` (``~/.cache/ovocr/samples`` on Linux)."""
+    return user_cache_dir() / "samples"
 
 
 def download(

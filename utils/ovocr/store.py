@@ -288,13 +288,52 @@ def staging(parent: Path, name: str) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# Inter-process locks of entries, one file each in this hidden folder of the store.
+LOCKS = ".locks"
+
+
+@contextlib.contextmanager
+def entry_lock(target: Path, say: Callable[[str], None] | None = None) -> Iterator[bool]:
+    """Hold the lock of the entry ``target`` against other processes and threads.
+
+    Preparations of the same model (``ovocr models prepare --force`` run twice at once)
+    take turns instead of renaming each other's folders away. Re-entrant within a thread.
+    Yields ``True`` when another holder had to be waited for (it may have just built the
+    entry). The lock files stay in ``.locks`` beside the entries (``filelock``).
+
+    Raises:
+        ModelError: the lock cannot be created there (a folder the user cannot write).
+    """
+    from filelock import FileLock, Timeout
+
+    locks = target.parent / LOCKS
+    try:
+        locks.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(locks / f"{target.name}.lock", is_singleton=True)
+        try:
+            lock.acquire(timeout=0)
+            waited = False
+        except Timeout:
+            if say:
+                say(f"{target.name}: waiting for another process that prepares it")
+            lock.acquire()
+            waited = True
+    except OSError as exc:
+        raise _unwritable(target.parent, exc) from None
+    try:
+        yield waited
+    finally:
+        lock.release()
+
+
 def write_entry(target: Path, build: Callable[[Path], tuple[str, dict[str, Any]]]) -> None:
     """Build a model entry in a staging folder and swap it into place at ``target``.
 
     ``build(folder)`` writes the files and returns the model file's name and extra
-    manifest fields. The manifest is written last, with every file's sha256.
+    manifest fields. The manifest is written last, with every file's sha256. The swap
+    holds the entry's lock (``entry_lock``).
     """
-    with staging(target.parent, target.name) as tmp:
+    with staging(target.parent, target.name) as tmp, entry_lock(target):
         model_file, extra = build(tmp)
         files = {
             p.relative_to(tmp).as_posix(): sha256_of(p)
