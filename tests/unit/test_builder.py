@@ -100,3 +100,15 @@ def test_an_upside_down_line_reads_in_its_own_word_order():
     page = assemble((20, 200), detections, [reading], [True])
     assert page.text == "FLIPPED LINE 88"
     assert page.words[0].bounds[0] > page.words[-1].bounds[0]  # "FLIPPED" at the right
+
+
+def test_the_crop_that_is_turned_upright_is_the_line_kept_whole():
+    # 20 x 30: crop_quad turns it (vertical text); split_words used another rule and
+    # cut the turned line into words along the wrong edge.
+    from ovocr.geometry import crop_quad
+
+    quad = np.array([[0, 0], [20, 0], [20, 30], [0, 30]], np.float32)
+    crop = crop_quad(np.zeros((40, 40, 3), np.uint8), quad)
+    assert crop.shape[:2] == (20, 30)  # turned: now wider than tall
+    words = split_words(Reading("a b", 0.9, (0.1, 0.5, 0.9)), quad)
+    assert [w.text for w in words] == ["a b"]

@@ -164,3 +164,19 @@ def test_read_upright_ignores_turned_readings_of_a_single_character():
 
     tall = np.zeros((50, 10, 3), np.uint8)
     assert read_upright(read, [tall])[0].text == "I"
+
+
+def test_tall_crops_are_judged_by_the_rule_crop_quad_turns_them_by():
+    from ovocr.geometry import is_vertical
+    from ovocr.text import read_upright
+
+    seen = []
+
+    def read(crops):
+        seen.append([c.shape[:2] for c in crops])
+        return [type("R", (), {"text": "ab", "confidence": 0.5})() for _ in crops]
+
+    crops = [np.zeros((30, 20, 3), np.uint8), np.zeros((30, 21, 3), np.uint8)]
+    read_upright(read, crops)
+    assert [is_vertical(c.shape[1], c.shape[0]) for c in crops] == [True, False]
+    assert seen[1] == [(20, 30), (20, 30)]  # only the first, turned both ways

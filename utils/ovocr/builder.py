@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .detection import Detections
-from .geometry import crop_quad, quad_size, reading_rows, sub_quad
+from .geometry import crop_quad, crop_size, is_vertical, reading_rows, sub_quad
 from .recognition import AngleClassifier, Reading
 from .refine import GAP_RATIO, split_at_gaps
 from .types import Line, Page, Quad, Word
@@ -76,10 +76,9 @@ def split_words(
     ``min_confidence`` is most likely not text and gives no words.
     """
     text, positions = reading.text, reading.positions
-    width, height = quad_size(quad)
     if not text.strip() or reading.confidence < min_confidence:
         return []
-    if len(positions) != len(text) or height > width * 1.5:  # vertical text: keep whole
+    if len(positions) != len(text) or is_vertical(*crop_size(quad)):  # turned: keep whole
         confidence = word_confidence(reading, 0, len(text))
         return [Word(text.strip(), confidence, as_quad_tuple(quad))]
     pos = np.asarray(positions, dtype=np.float64)

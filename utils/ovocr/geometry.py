@@ -49,15 +49,42 @@ def clip_quad(quad: np.ndarray, width: int, height: int) -> np.ndarray:
     return q
 
 
-def crop_quad(image: np.ndarray, quad: np.ndarray, vertical_ratio: float = 1.5) -> np.ndarray:
-    """Cut a quad out of ``image`` with a perspective warp, so the text lies horizontal.
+# Text at least this many times taller than wide runs vertically (or is a turned word).
+VERTICAL_RATIO = 1.5
 
-    Crops much taller than wide (``height / width >= vertical_ratio``) hold vertical text
-    and are turned 90 degrees counter-clockwise. Returns an empty array for degenerate quads.
+
+def is_vertical(width: float, height: float, ratio: float = VERTICAL_RATIO) -> bool:
+    """The one rule for vertical text: ``height >= ratio * width``.
+
+    Used on crop sizes (``crop_size``) by ``crop_quad`` (turns the crop), by
+    ``ovocr.builder.split_words`` (keeps the line one word) and by
+    ``ovocr.text.read_upright`` (reads tall crops turned both ways).
+
+    >>> is_vertical(20, 30), is_vertical(21, 30)
+    (True, False)
     """
+    return height >= ratio * width
+
+
+def crop_size(quad: np.ndarray) -> tuple[int, int]:
+    """Width and height in pixels of the crop ``crop_quad`` cuts: the longer of each
+    pair of opposite edges, rounded."""
     q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
     width = int(round(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[2] - q[3]))))
     height = int(round(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]))))
+    return width, height
+
+
+def crop_quad(
+    image: np.ndarray, quad: np.ndarray, vertical_ratio: float = VERTICAL_RATIO
+) -> np.ndarray:
+    """Cut a quad out of ``image`` with a perspective warp, so the text lies horizontal.
+
+    Crops much taller than wide (``is_vertical``) hold vertical text and are turned 90
+    degrees counter-clockwise. Returns an empty array for degenerate quads.
+    """
+    q = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    width, height = crop_size(q)
     if width < 2 or height < 2:
         return np.zeros((0, 0, 3), dtype=image.dtype)
     target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
@@ -65,7 +92,7 @@ def crop_quad(image: np.ndarray, quad: np.ndarray, vertical_ratio: float = 1.5) 
     crop = cv2.warpPerspective(
         image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
-    if crop.shape[0] / crop.shape[1] >= vertical_ratio:
+    if is_vertical(width, height, vertical_ratio):
         crop = np.ascontiguousarray(np.rot90(crop))
     return crop
 

@@ -40,6 +40,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .geometry import VERTICAL_RATIO, is_vertical
+
 # A blank run whose space probability peaks above this becomes a space (10-improving-accuracy).
 SPACE_THRESHOLD = 0.25
 # Characters NFKC leaves alone whose ASCII twin English text uses: CJK punctuation,
@@ -81,8 +83,6 @@ LATIN_RANGES = (
 # With alphabet="auto", a line is re-read in English when fewer than this share of its
 # characters are not English: a few Chinese characters among English ones are misreadings.
 AUTO_SHARE = 0.5
-# Crops at least this many times taller than wide may hold a turned word (as in crop_quad).
-VERTICAL_RATIO = 1.5
 
 Decoder = Callable[[np.ndarray, Sequence[str]], tuple[str, float, np.ndarray]]
 
@@ -331,7 +331,7 @@ def read_upright(
         One reading per crop, in order.
     """
     readings = list(read(crops))
-    tall = [i for i, c in enumerate(crops) if c.size and c.shape[0] >= ratio * c.shape[1]]
+    tall = [i for i, c in enumerate(crops) if c.size and is_vertical(c.shape[1], c.shape[0], ratio)]
     if not tall:
         return readings
     turned = [np.ascontiguousarray(np.rot90(crops[i], k)) for k in (1, -1) for i in tall]
