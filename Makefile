@@ -80,10 +80,11 @@ models: venv
 	$(if $(KIT),$(PY) tools/kit.py install $(KIT_DIR))
 	$(BIN)/ovocr models prepare --default
 
-# The INT8 detector that tests, notebook 07 and benchmarks use: quantised here with NNCF,
-# once (about 2.5 minutes and 5 GB of memory on 2 cores).
+# The INT8 detector (tests, notebook 08, benchmarks) and recogniser (notebook 08), quantised
+# here with NNCF, once: the detector about 2.5 minutes and 5 GB of memory on 2 cores, the
+# recogniser about 4 minutes of CPU time and 3 GB.
 models-int8: models
-	$(BIN)/ovocr models prepare ppocrv6-small-det-int8
+	$(BIN)/ovocr models prepare ppocrv6-small-det-int8 ppocrv6-small-rec-int8
 
 # Extra JupyterLab options, e.g. make lab LAB_ARGS="--port 8890 --no-browser"
 LAB_ARGS ?=
