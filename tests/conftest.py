@@ -10,7 +10,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("OVOCR_SHARED", ROOT.parent / "shared"))
+# The shared folder: the parent of $OVOCR_SHARED_DATA when set (the package's and README's
+# variable), else ../shared beside the checkout; its data/ is found as the package finds it.
+_SHARED_DATA_ENV = os.environ.get("OVOCR_SHARED_DATA", "").strip()
+SHARED = Path(_SHARED_DATA_ENV).expanduser().parent if _SHARED_DATA_ENV else ROOT.parent / "shared"
 FONT_CANDIDATES = [
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -44,9 +47,12 @@ def render_text(
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    data = SHARED / "data"
-    if not data.is_dir():
-        pytest.skip(f"shared evaluation data not found at {data}")
+    from ovocr.paths import shared_data_dir
+
+    data = shared_data_dir()
+    if data is None:
+        where = _SHARED_DATA_ENV or ROOT.parent / "shared" / "data"
+        pytest.skip(f"shared evaluation data not found at {where} (OVOCR_SHARED_DATA)")
     return data
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -282,3 +285,20 @@ def test_real_funsd():
     assert first.lines[0].text == "TO:"
     assert first.entities[1].label == "question"
     assert all(line.text.strip() for s in samples for line in s.lines)
+
+
+def test_tests_find_the_shared_data_by_the_package_variable(tmp_path):
+    # tests/conftest.py (SHARED, and shared_data through shared_data_dir) read OVOCR_SHARED
+    # while the package and README use OVOCR_SHARED_DATA
+    data = tmp_path / "elsewhere" / "data"
+    data.mkdir(parents=True)
+    code = "import conftest, ovocr.paths as p; print(conftest.SHARED); print(p.shared_data_dir())"
+    env = {**os.environ, "OVOCR_SHARED_DATA": str(data)}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.splitlines() == [str(data.parent), str(data)], done.stderr
