@@ -18,7 +18,9 @@ only the order in which requests run changes.
 
 from __future__ import annotations
 
+import atexit
 import queue
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -124,6 +126,7 @@ def run_many(
     det_queue.set_callback(on_detected)
     rec_queue = ov.AsyncInferQueue(recognizer.compiled, infer_jobs(recognizer.compiled))
     rec_queue.set_callback(on_read)
+    settle_at_exit()  # before any request runs, so an exit at any point gets the pause
 
     def detected(slot: _Slot, part: int, raw: np.ndarray) -> None:
         assert slot.image is not None
@@ -210,11 +213,25 @@ def run_many(
         loader.shutdown(wait=True, cancel_futures=True)
         det_queue.wait_all()
         rec_queue.wait_all()
-        # OpenVINO's threads drop their last references to the callbacks a moment after
-        # wait_all() returns, taking the GIL to do so: a caller that exits in that moment
-        # (`ovocr predict DIR | head -n 1`) aborts ("terminate called without an active
-        # exception", exit 134) in about one run in four; a pause lets them finish.
-        time.sleep(0.05)
+
+
+# OpenVINO's threads drop their last references to a queue's callbacks a moment after
+# wait_all() returns, taking the GIL to do so: a process that exits in that moment
+# (`ovocr predict DIR | head -n 1`) aborts ("terminate called without an active
+# exception", exit 134) in about one run in four. Only an exiting interpreter is hurt, so
+# the pause that lets them finish is taken once, at exit, not after every run.
+SETTLE_S = 0.05
+_settling = threading.Lock()
+_settle_registered = False
+
+
+def settle_at_exit() -> None:
+    """Make sure the interpreter pauses ``SETTLE_S`` before it exits (registered once)."""
+    global _settle_registered
+    with _settling:
+        if not _settle_registered:
+            atexit.register(time.sleep, SETTLE_S)
+            _settle_registered = True
 
 
 def request_shapes(
