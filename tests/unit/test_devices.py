@@ -2,6 +2,7 @@ import pytest
 from ovocr.devices import (
     CompileOptions,
     check_device,
+    default_device,
     device_choices,
     device_selector,
 )
@@ -121,3 +122,11 @@ def test_verify_cache_checks_the_default_cache(tmp_path, monkeypatch):
     assert verify_cache() == []
     blob.write_bytes(b"\0" * 4096)
     assert [p.split(":")[0] for p in verify_cache()] == [str(blob)]
+
+
+@pytest.mark.parametrize(("env", "device"), [("", "AUTO"), ("  ", "AUTO"), (" CPU ", "CPU")])
+def test_the_command_line_reads_ovocr_device_by_the_package_rule(monkeypatch, env, device):
+    from ovocr.cli import build_parser
+
+    monkeypatch.setenv("OVOCR_DEVICE", env)
+    assert build_parser().parse_args(["predict", "x.png"]).device == device == default_device()

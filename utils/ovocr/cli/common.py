@@ -296,7 +296,9 @@ def expand(paths: list[str], extensions: Collection[str] = ()) -> tuple[list[Pat
 
 def add_runtime_options(p: argparse.ArgumentParser, cache_help: str | None = None) -> None:
     """``--device``, ``--precision`` and ``--cache-dir``: where and how the models run."""
-    p.add_argument("--device", default=os.environ.get("OVOCR_DEVICE", "AUTO"))
+    from ..devices import default_device  # $OVOCR_DEVICE by the package's one rule
+
+    p.add_argument("--device", default=default_device())
     p.add_argument(
         "--precision",
         default=None,
