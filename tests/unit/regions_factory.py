@@ -73,3 +73,61 @@ def receipt(seed: int) -> tuple[Page, Annotation]:
         "total": f"{total:.2f}",
     }
     return page, Annotation(Path(f"synthetic-{seed}.jpg"), WIDTH, HEIGHT, regions, values)
+
+
+def _words_line(parts: list[tuple[str, float]], y0: float, char_w: float = 9.0) -> Line:
+    """One OCR line made of words starting at the given x positions."""
+    words = []
+    for text, x0 in parts:
+        x1 = x0 + char_w * len(text)
+        words.append(Word(text, 0.95, ((x0, y0), (x1, y0), (x1, y0 + 18), (x0, y0 + 18))))
+    quad = (words[0].quad[0], words[-1].quad[1], words[-1].quad[2], words[0].quad[3])
+    return Line(tuple(words), quad)
+
+
+def form(seed: int) -> tuple[Page, Annotation]:
+    """An office form as an OCR page (words of ``ovocr.regions.forms``, none of receipts):
+    an organisation, a title, label/value rows where the date's label and value are one
+    OCR line (the annotated box covers the value only), and 2-5 participants."""
+    from ovocr.regions import forms
+
+    rng = random.Random(seed)
+    lines: list[Line] = []
+    regions: list[Region] = []
+
+    def box(line: Line, words: slice = slice(None)) -> RelBox:
+        return union_box(RelBox.from_quad(w.quad, WIDTH, HEIGHT) for w in line.words[words])
+
+    y = rng.uniform(20, 50)
+    lines.append(_line(rng.choice(forms.ORGANISATIONS), 40, y))
+    y += rng.uniform(40, 60)
+    title = rng.choice(forms.TITLES)
+    lines.append(_line(title, rng.choice((40, 120)), y, char_w=14, h=28))
+    regions.append(Region("title", box(lines[-1])))
+    y += 50
+    labels = rng.sample(forms.LABELS, rng.randint(2, 5))
+    at = rng.randint(0, len(labels))
+    day = rng.randint(1, 28)
+    date = f"{rng.choice(forms.MONTHS)} {day}, {rng.randint(1995, 2003)}"
+    for k in range(len(labels) + 1):
+        y += 30
+        if k == at:
+            parts = [("Signed", 40), ("on:", 103)]
+            parts += [(w, 160 + 60 * j) for j, w in enumerate(date.split())]
+            lines.append(_words_line(parts, y))
+            regions.append(Region("date", box(lines[-1], slice(2, None))))
+        else:
+            label = labels[k - (k > at)]
+            lines.append(_line(f"{label}:", 40, y))
+            lines.append(_line(rng.choice(forms.ANSWERS), 260, y))
+    y += 40
+    lines.append(_line("Participants", 40, y))
+    for n in range(rng.randint(2, 5)):
+        y += 30
+        lines.append(_line(f"{n + 1}.", 50, y))
+        lines.append(_line(f"{rng.choice(forms.FIRST)} {rng.choice(forms.LAST)}", 90, y))
+        regions.append(Region("participant", box(lines[-1])))
+    ordered, rows = reading_order(lines)
+    page = Page(WIDTH, HEIGHT, tuple(ordered), tuple(rows))
+    values = {"title": title, "date": date}
+    return page, Annotation(Path(f"form-{seed}.png"), WIDTH, HEIGHT, tuple(regions), values)

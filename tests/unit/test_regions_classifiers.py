@@ -114,7 +114,7 @@ def test_tree_indices_pointing_outside_are_refused(folder, tmp_path):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda m: m.update(format=1), "region model format 1, this ovocr reads 2"),
+        (lambda m: m.update(format=1), "region model format 1, this ovocr reads 3"),
         (lambda m: m.pop("concepts"), r"missing \['concepts'\]"),
         (lambda m: m["concepts"][0].update(kind="shell"), "bad concept entry"),
         (lambda m: m["concepts"][0].update(source="web"), "bad concept entry"),

@@ -114,7 +114,7 @@ def test_fields_result_follows_the_cli_contract():
         "r.jpg", {"total": "9.00"}, (Region("total", RelBox(0.8, 0.5, 0.85, 0.9), 0.9, "9.00"),)
     )
     data = result.to_dict()
-    assert set(data) == {"image", "fields", "regions"}
+    assert set(data) == {"image", "fields", "values", "regions"}
     assert set(data["regions"][0]) == {"concept", "box", "score", "text"}
     assert set(data["regions"][0]["box"]) == {"top_row", "left_col", "bottom_row", "right_col"}
     assert FieldsResult("r.jpg", {}, (), {"total": "x"}).to_dict()["errors"] == {"total": "x"}

@@ -1,13 +1,21 @@
 """``ovocr fields``: read the fields of custom regions, or train the region model.
 
 ``ovocr fields [read] --model DIR IMAGE... [-o OUT.jsonl]`` writes one JSON object per image:
-    ``{"image", "fields": {concept: value}, "regions": [{"concept", "box": {"top_row",
-    "left_col", "bottom_row", "right_col"}, "score", "text"}]}`` plus ``"errors":
-    {concept: message}`` when a region's crop could not be read (also printed as
-    ``ovocr: <image>: <message>``; such an image still counts as read).
-``ovocr fields train --data DIR --out DIR`` trains a model from a folder in the SROIE
-    layout (``boxes/``, ``images/``, ``keys/``) or holding an ``annotations.json`` written
-    by ``ovocr.regions.annotations.save_annotations``.
+    ``{"image", "fields": {concept: best value}, "values": {concept: [every value, best
+    first]}, "regions": [{"concept", "box": {"top_row", "left_col", "bottom_row",
+    "right_col"}, "score", "text"}]}`` plus ``"errors": {concept: message}`` when a
+    region's crop could not be read (also printed as ``ovocr: <image>: <message>``; such
+    an image still counts as read). Concepts seen several times per image in training
+    give every region above the score; ``--every`` asks that for all concepts, ``--best``
+    keeps one region per concept.
+``ovocr fields train --data DIR --out DIR`` trains a model from a folder holding an
+    ``annotations.json`` written by ``ovocr.regions.annotations.save_annotations`` (any
+    concept names), or in the SROIE layout (``boxes/``, ``images/``, ``keys/``) or the
+    FUNSD layout (``annotations/``, ``images/``). The model learns its vocabulary from the
+    annotations; ``--prior receipts`` adds hand-written receipt knowledge.
+
+The model is a two-stage detector: the OCR's text lines are the proposals, a learnt
+classifier picks the lines of each concept (``ovocr.regions.model``).
 
 Explained in 06-custom-text-regions.
 """
@@ -21,6 +29,7 @@ from typing import Any
 
 from ..errors import ImageError
 from ..images import display_name, os_problem
+from ..regions.features import PRIORS
 from .common import (
     EXIT_FATAL,
     EXIT_INPUT,
@@ -55,6 +64,18 @@ def add_parser(sub: Any) -> None:
     read = actions.add_parser(READ, help="read fields of images (the default)")
     read.add_argument("paths", nargs="*", help="images or folders")
     read.add_argument("--model", help="region model folder (from `ovocr fields train`)")
+    many = read.add_mutually_exclusive_group()
+    many.add_argument(
+        "--every",
+        dest="every",
+        action="store_const",
+        const=True,
+        default=None,
+        help="every region above the score for every concept",
+    )
+    many.add_argument(
+        "--best", dest="every", action="store_const", const=False, help="one region per concept"
+    )
     add_runtime_options(read, cache_help="OpenVINO model cache folder")
     add_output_options(read)
     read.set_defaults(func=cmd_read)
@@ -65,11 +86,18 @@ def add_parser(sub: Any) -> None:
     train.add_argument("--limit", type=int, default=None, help="use the first N images")
     train.add_argument("--method", choices=["trees", "softmax"], default="trees")
     train.add_argument(
+        "--prior",
+        choices=sorted(PRIORS),
+        default=None,
+        help="add hand-written knowledge of a document type (default: none, all learnt)",
+    )
+    train.add_argument(
         "--kind",
         action="append",
         default=[],
         metavar="CONCEPT=KIND",
-        help="value kind of a concept (text, name, date, amount); repeatable",
+        help="value kind of a concept (text, date, amount; name, address: receipt rules); "
+        "repeatable",
     )
     train.add_argument("--page-cache", default=None, help="OCR page cache folder")
     add_runtime_options(train, cache_help="OpenVINO model cache folder")
@@ -93,7 +121,12 @@ def cmd_read(args: argparse.Namespace) -> int:
     images, failures = expand(args.paths)
     refuse_input_as_output(args.output, images)
     reader = load_field_reader(
-        args.model, args.device, args.precision, args.cache_dir, progress=say(args.quiet)
+        args.model,
+        args.device,
+        args.precision,
+        args.cache_dir,
+        progress=say(args.quiet),
+        every=args.every,
     )
     with output(args.output) as out:
         for path in progress(images, args.quiet, "img"):
@@ -130,7 +163,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         error(f"--limit {args.limit}: no annotations to train on; give 1 or more")
         return EXIT_FATAL
-    annotations, default_kinds = load_training_data(Path(args.data), args.limit)
+    annotations, default_kinds = load_training_data(Path(args.data), args.limit, args.prior)
     if not annotations:
         error(f"{args.data}: no annotations to train on")
         return EXIT_FATAL
@@ -162,14 +195,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     annotations = kept
     try:
         model = train_model(
-            annotations, pages, {**default_kinds, **kinds}, args.method, settings, status
+            annotations,
+            pages,
+            {**default_kinds, **kinds},
+            args.method,
+            settings,
+            status,
+            prior=args.prior,
         )
     except ValueError as exc:
         error(f"{args.data}: {exc}")
         return EXIT_FATAL
     model.info["train_seconds"] = round(time.perf_counter() - start, 1)
     folder = model.save(args.out)
-    concepts = ", ".join(f"{c.name} ({c.kind})" for c in model.concepts)
+    concepts = ", ".join(
+        f"{c.name} ({c.kind}{', every region' if c.multiple else ''})" for c in model.concepts
+    )
     seconds = model.info["train_seconds"]
     echo(f"trained on {len(pages)} images in {seconds} s: {concepts} -> {folder}")
     return EXIT_INPUT if failures else EXIT_OK

@@ -6,7 +6,9 @@ whitespace normalisation: by default all whitespace is removed (SROIE's key file
 the receipts disagree on spaces, ``27,JALAN`` vs ``27, JALAN``); ``ignore_spaces=False``
 only collapses runs of whitespace. Precision counts non-empty predictions, recall
 non-empty true values. The field CER (character error rate, same normalisation) shows
-how close the misses are. Region IoU is the mean, over images with an annotated region
+how close the misses are, and ``read_right`` the share of true values read within a CER
+of ``CLOSE`` (0.2, the forms target: a form's title with one slip still reads). Region
+IoU is the mean, over images with an annotated region
 of the concept, of the IoU of the predicted region with it (0 when none was predicted).
 Explained in 06-custom-text-regions.
 
@@ -24,6 +26,9 @@ from dataclasses import dataclass
 from ..metrics import cer
 from .annotations import Annotation, Region
 from .values import normalize_space
+
+# A value "read right" for forms: character error rate at most this (spaces ignored).
+CLOSE = 0.2
 
 
 def comparable(text: str, ignore_spaces: bool = True) -> str:
@@ -52,6 +57,7 @@ class ConceptScore:
     iou_sum: float = 0.0
     iou_images: int = 0
     cer_sum: float = 0.0
+    close: int = 0
 
     @property
     def precision(self) -> float:
@@ -70,6 +76,11 @@ class ConceptScore:
     def mean_cer(self) -> float:
         """Mean character error rate over images with a true value (1.0 for a miss)."""
         return self.cer_sum / self.expected if self.expected else 0.0
+
+    @property
+    def read_right(self) -> float:
+        """Share of images with a true value whose prediction is within ``CLOSE`` CER."""
+        return self.close / self.expected if self.expected else 0.0
 
     @property
     def mean_iou(self) -> float:
@@ -95,7 +106,9 @@ def score_fields(
             scores[c].correct += same_value(p, t, ignore_spaces)
             if t:
                 a, b = comparable(p, ignore_spaces), comparable(t, ignore_spaces)
-                scores[c].cer_sum += min(cer(a, b), 1.0)
+                error = min(cer(a, b), 1.0) if a else 1.0
+                scores[c].cer_sum += error
+                scores[c].close += error <= CLOSE
     return scores
 
 

@@ -1,10 +1,21 @@
 """Layout and content features of the text lines of a page, for the region classifier.
 
-One row of numbers per ``Line`` of an ``ovocr`` ``Page``: where the line sits (relative
-position and size, which visual row from the top and bottom), what it looks like (digits,
-capitals, dates, amounts, keywords such as TOTAL or JALAN) and what its neighbours say
-(a TOTAL on the same row, an address word on the row above). Plain NumPy and ``re``:
-the same code runs at training and at inference.
+One row of numbers per ``Line`` of an ``ovocr`` ``Page``, in named groups:
+
+- :data:`LAYOUT_FEATURES`: where the line sits (relative position and size, which
+  visual row from the top and bottom), with no look at its text: the layout-only
+  baseline learns from these alone.
+- :data:`SHAPE_FEATURES`: what its characters look like (digits, capitals, a date, a
+  time, a money amount, the largest amount of the page): document knowledge that holds
+  for any language of dates and numbers, no vocabulary.
+- :data:`RELATION_FEATURES`: its neighbours' position (gaps to the line left of it and
+  above it) and whether it or they end with a colon, as labels do ("DATE:").
+- :data:`RECEIPT_FEATURES`: the optional **receipt prior** (``prior="receipts"``),
+  hand-written Malaysian receipt vocabulary (``KEYWORDS``: TOTAL, JALAN, SDN BHD...)
+  on the line, its row and the rows around it. A model uses it only when asked.
+
+The words themselves are learnt from the user's annotations (``ovocr.regions.text``),
+not listed here. Plain NumPy and ``re``: the same code runs at training and inference.
 
 Photos are tilted: :func:`upright` first turns the page so that its text lines run level
 (the median angle of the detected lines) and groups them into rows again, and positions
@@ -59,21 +70,51 @@ NEIGHBOUR_CONTEXT = ("company", "address", "phone", "registration", "total", "ro
 
 # Where a line is, with no look at its text.
 LAYOUT_FEATURES: tuple[str, ...] = (
-    ("center_row", "center_col", "left_col", "right_col", "width", "height_ratio")
+    ("center_row", "center_col", "left_col", "right_col", "width", "height_ratio", "taller_share")
     + ("row_from_top", "row_from_bottom", "row_fraction", "lines_in_row", "is_first_in_row")
     + ("is_last_in_row",)
 )
-FEATURE_NAMES: tuple[str, ...] = (
-    LAYOUT_FEATURES
-    + ("chars_log", "digits", "letters", "upper", "spaces", "confidence")
-    + ("has_date", "has_time", "has_amount", "is_max_amount", "is_max_total_amount")
-    + ("is_last_total_row",)
-    + ("amount_repeats", "amount_fraction", "first_date", "has_postcode", "ends_registration")
+SHAPE_FEATURES: tuple[str, ...] = (
+    ("chars_log", "digits", "letters", "upper", "spaces", "confidence")
+    + ("has_date", "has_time", "has_amount", "is_max_amount")
+    + ("amount_repeats", "amount_fraction", "first_date")
+)
+RELATION_FEATURES: tuple[str, ...] = (
+    "left_gap",
+    "right_gap",
+    "above_gap",
+    "below_gap",
+    "ends_colon",
+    "left_ends_colon",
+    "above_ends_colon",
+)
+RECEIPT_FEATURES: tuple[str, ...] = (
+    ("is_max_total_amount", "is_last_total_row", "has_postcode", "ends_registration")
     + tuple(f"kw_{k}" for k in KEYWORDS)
     + tuple(f"row_{k}" for k in ROW_CONTEXT)
     + tuple(f"above_{k}" for k in NEIGHBOUR_CONTEXT)
     + tuple(f"below_{k}" for k in NEIGHBOUR_CONTEXT)
 )
+# Features every model may use, with no knowledge of a document type.
+GENERIC_FEATURES: tuple[str, ...] = LAYOUT_FEATURES + SHAPE_FEATURES + RELATION_FEATURES
+# Named, optional priors: hand-written knowledge of one document type, used when asked.
+PRIORS: dict[str, tuple[str, ...]] = {"receipts": RECEIPT_FEATURES}
+FEATURE_NAMES: tuple[str, ...] = GENERIC_FEATURES + RECEIPT_FEATURES
+# Gaps are measured in median line heights and capped here.
+MAX_GAP = 10.0
+
+
+def features_for(prior: str | None = None) -> tuple[str, ...]:
+    """The generic features, plus those of the named ``prior`` (``"receipts"``).
+
+    >>> len(features_for("receipts")) - len(features_for())
+    35
+    """
+    if prior is None:
+        return GENERIC_FEATURES
+    if prior not in PRIORS:
+        raise ValueError(f"unknown prior {prior!r}: expected one of {sorted(PRIORS)}")
+    return GENERIC_FEATURES + PRIORS[prior]
 
 
 def amounts_in(text: str) -> list[float]:
@@ -177,7 +218,7 @@ def page_features(page: Page) -> np.ndarray:
     flags = [keyword_flags(t) for t in texts]
     amounts = [amounts_in(t) for t in texts]
     all_amounts = [a for line in amounts for a in line]
-    top = max(all_amounts, default=0.0)
+    top_amount = max(all_amounts, default=0.0)
     row_flags = [{k: max(flags[i][k] for i in members) for k in KEYWORDS} for members in rows]
     total_rows = {r for r, f in enumerate(row_flags) if f["total"]}
     total_amounts = [a for i in range(n) if row_of[i] in total_rows for a in amounts[i]]
@@ -193,6 +234,7 @@ def page_features(page: Page) -> np.ndarray:
     median_height = float(np.median(heights)) or 1.0
     first_date = next((i for i, t in enumerate(texts) if DATE.search(t)), -1)
     last_row = max(len(rows) - 1, 1)
+    colon = [t.rstrip().endswith(":") for t in texts]
     for i, line in enumerate(page.lines):
         x0, y0, x1, y1 = line.bounds
         text = texts[i]
@@ -201,6 +243,15 @@ def page_features(page: Page) -> np.ndarray:
         letters = [c for c in text if c.isalpha()]
         chars = max(len(text), 1)
         own = amounts[i]
+        at = members.index(i)
+        left_of = members[at - 1] if at > 0 else None
+        right_of = members[at + 1] if at + 1 < len(members) else None
+        above = _nearest(bounds, i, rows[r - 1]) if r > 0 else None
+        below = _nearest(bounds, i, rows[r + 1]) if r + 1 < len(rows) else None
+
+        def gap(distance: float) -> float:
+            return min(max(distance, 0.0) / median_height, MAX_GAP)
+
         values = [
             ((y0 + y1) / 2 - top) / span_y,
             ((x0 + x1) / 2 - left) / span_x,
@@ -208,12 +259,14 @@ def page_features(page: Page) -> np.ndarray:
             (x1 - left) / span_x,
             (x1 - x0) / span_x,
             (y1 - y0) / median_height,
+            float(np.mean(heights > 1.2 * (y1 - y0))),
             min(r, 10) / 10,
             min(len(rows) - 1 - r, 10) / 10,
             r / last_row,
             len(members),
             float(members[0] == i),
             float(members[-1] == i),
+            # shape
             np.log1p(len(text)),
             sum(c.isdigit() for c in text) / chars,
             len(letters) / chars,
@@ -223,12 +276,21 @@ def page_features(page: Page) -> np.ndarray:
             float(bool(DATE.search(text))),
             float(bool(TIME.search(text))),
             float(bool(own)),
-            float(bool(own) and max(own) == top),
+            float(bool(own) and max(own) == top_amount),
+            sum(all_amounts.count(a) for a in set(own)) / max(len(all_amounts), 1),
+            max(own, default=0.0) / top_amount if top_amount else 0.0,
+            float(i == first_date),
+            # relations
+            gap(x0 - bounds[left_of][2]) if left_of is not None else MAX_GAP,
+            gap(bounds[right_of][0] - x1) if right_of is not None else MAX_GAP,
+            gap(y0 - bounds[above][3]) if above is not None else MAX_GAP,
+            gap(bounds[below][1] - y1) if below is not None else MAX_GAP,
+            float(colon[i]),
+            float(left_of is not None and colon[left_of]),
+            float(above is not None and colon[above]),
+            # the receipt prior
             float(bool(own) and r in total_rows and max(own) == top_total),
             float(bool(own) and r == last_total_row),
-            sum(all_amounts.count(a) for a in set(own)) / max(len(all_amounts), 1),
-            max(own, default=0.0) / top if top else 0.0,
-            float(i == first_date),
             float(bool(POSTCODE.search(text))),
             float(bool(REGISTRATION.search(text.upper()))),
             *(flags[i][k] for k in KEYWORDS),
@@ -241,3 +303,9 @@ def page_features(page: Page) -> np.ndarray:
         ]
         out[i] = values
     return out
+
+
+def _nearest(bounds: np.ndarray, i: int, row: tuple[int, ...]) -> int:
+    """The line of ``row`` that overlaps line ``i`` most horizontally (else the nearest)."""
+    x0, x1 = bounds[i][0], bounds[i][2]
+    return max(row, key=lambda j: min(x1, bounds[j][2]) - max(x0, bounds[j][0]))

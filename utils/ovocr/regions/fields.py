@@ -47,20 +47,25 @@ class FieldsResult:
 
     Attributes:
         image: the image path (or ``"<array>"``).
-        fields: ``{concept: value}``; empty string when the concept was not found or read.
-        regions: the regions, each with the text read in it.
+        fields: ``{concept: value}`` of the best region of each concept; empty string
+            when the concept was not found or read.
+        regions: every region found, each with its concept, box, score and text.
         errors: ``{concept: message}`` for regions whose crop could not be read.
+        values: ``{concept: [value, ...]}``: the value of every region of each concept,
+            best score first (several for concepts that occur several times per image).
     """
 
     image: str
     fields: dict[str, str]
     regions: tuple[Region, ...]
     errors: dict[str, str] = field(default_factory=dict)
+    values: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "image": self.image,
             "fields": dict(self.fields),
+            "values": {k: list(v) for k, v in self.values.items()},
             "regions": [r.to_dict() for r in self.regions],
         }
         if self.errors:
@@ -151,6 +156,18 @@ def fields_from_regions(
     return fields
 
 
+def values_from_regions(
+    regions: Sequence[Region], kinds: Mapping[str, str], concepts: Sequence[str]
+) -> dict[str, list[str]]:
+    """``{concept: [value, ...]}``: every non-empty value, best-scoring region first."""
+    out: dict[str, list[str]] = {c: [] for c in concepts}
+    for region in sorted(regions, key=lambda r: -r.score):
+        value = extract_value(kinds.get(region.concept, "text"), region.text)
+        if value and region.concept in out:
+            out[region.concept].append(value)
+    return out
+
+
 def median_line_height(page: Page) -> float:
     """Median height of the page's lines in pixels (1/40 of the page height without lines)."""
     heights = [line.bounds[3] - line.bounds[1] for line in page.lines]
@@ -168,11 +185,15 @@ class FieldReader:
             of the concepts whose ``source`` is ``"crop"`` (chosen by cross-validation
             when the model was trained), ``"all"`` every region (two-stage, as with a
             cloud detector), ``"none"`` none (the text of the page's own lines).
+        every: passed to ``RegionModel.predict``: ``None`` every region of the concepts
+            seen several times per image in training and the best of the others,
+            ``True`` every region above the score for all, ``False`` the best only.
     """
 
     model: RegionModel
     ocr: OcrPipeline
     reread: str = "model"
+    every: bool | None = None
 
     def __post_init__(self) -> None:
         if self.reread not in REREAD:
@@ -184,17 +205,20 @@ class FieldReader:
 
     def from_page(self, rgb: np.ndarray, page: Page, name: str = "<array>") -> FieldsResult:
         """Fields of an image whose page was already read (e.g. from a cache)."""
-        regions = self.model.predict(page)
+        regions = self.model.predict(page, self.every)
         errors: dict[str, str] = {}
         crop = {c.name for c in self.model.concepts if self.reread == "all" or c.source == "crop"}
-        chosen = [r for r in regions if r.concept in crop and self.reread != "none"]
+        chosen = [i for i, r in enumerate(regions) if r.concept in crop and self.reread != "none"]
         if chosen:
-            read, errors = read_regions(rgb, chosen, self.ocr, median_line_height(page))
-            again = {r.concept: r for r in read}
-            regions = [again.get(r.concept, r) for r in regions]
+            read, errors = read_regions(
+                rgb, [regions[i] for i in chosen], self.ocr, median_line_height(page)
+            )
+            for i, region in zip(chosen, read):
+                regions[i] = region
         concepts = [c.name for c in self.model.concepts]
         fields = fields_from_regions(regions, self.kinds, concepts)
-        return FieldsResult(name, fields, tuple(regions), errors)
+        values = values_from_regions(regions, self.kinds, concepts)
+        return FieldsResult(name, fields, tuple(regions), errors, values)
 
     def __call__(self, image: str | os.PathLike | np.ndarray) -> FieldsResult:
         rgb = load_image(image)
@@ -209,6 +233,7 @@ def load_field_reader(
     cache_dir: str | None = None,
     reread: str = "model",
     progress: Callable[[str], None] | None = None,
+    every: bool | None = None,
 ) -> FieldReader:
     """Load a region model folder and the OCR models it was trained with.
 
@@ -226,4 +251,4 @@ def load_field_reader(
         cache_dir=cache_dir,
         progress=progress,
     )
-    return FieldReader(model, ocr, reread)
+    return FieldReader(model, ocr, reread, every)

@@ -1,16 +1,22 @@
 """The deployed region detector: classify OCR lines by concept, merge them into regions.
 
-Stage one is the generic ``ovocr`` pipeline (OpenVINO): it finds and reads every text
-line. This module then turns the page upright (photos are tilted), scores each line for
-each concept with a small classifier that runs in plain NumPy (no training framework at
-inference) and turns the best lines of a concept into one region: the single best line,
-or for concepts that span lines (an address) the best line grown by neighbouring lines
-that also score high.
+It is a two-stage detector in the manner of R-CNN: the proposals are the text lines
+found by the generic ``ovocr`` pipeline (OpenVINO's text detector and recogniser), and a
+learnt classifier decides which concept, if any, each proposal shows. This module turns
+the page upright (photos are tilted), scores each line for each concept in plain NumPy
+(no training framework at inference) from its layout features and the scores of the
+learnt text models (``ovocr.regions.text``: hashed n-grams of the line and of its
+neighbours), and merges lines into regions: the best line grown by the lines of the same
+or the next rows that also score high (an address; the pieces of a line the OCR cut at a
+wide gap). A concept seen several times per image in the annotations (line items,
+signatures) gives every region above ``every_score``, each with its score, as a cloud
+detector does; the others give their best region (``predict(page, every=...)`` chooses).
 
-A model folder holds ``model.json`` (concepts, decoding settings, OCR models, the SHA-256
-of the weights) and ``weights.npz`` (the classifier's arrays, read without pickle), so a
-folder from a stranger is data that cannot run code; a damaged or edited folder is
-refused with one line that says what is wrong. Explained in 06-custom-text-regions.
+A model folder holds ``model.json`` (concepts, decoding settings, OCR models, hashing
+settings, the SHA-256 of the weights) and ``weights.npz`` (the classifier's and text
+models' arrays, read without pickle), so a folder from a stranger is data that cannot
+run code; a damaged or edited folder is refused with one line that says what is wrong.
+Explained in 06-custom-text-regions.
 """
 
 from __future__ import annotations
@@ -27,13 +33,14 @@ import numpy as np
 
 from ..errors import ModelError
 from ..models import DEFAULT_DET, DEFAULT_REC, get_model
-from ..types import Page
+from ..types import Line, Page
 from .annotations import Region, RelBox, union_box
 from .classifiers import Classifier, ClassifierArraysError, classifier_from_arrays, softmax
-from .features import FEATURE_NAMES, page_features, upright
+from .features import FEATURE_NAMES, PRIORS, features_for, page_features, upright
+from .text import CONTEXTS, HashingConfig, TextModel, hash_page, text_probabilities
 from .values import KINDS, extract_value
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SOURCES = ("page", "crop")
 # A trained classifier is a few MB at most; larger weights are refused before they are read.
 MAX_WEIGHTS_BYTES = 64 * 2**20
@@ -46,15 +53,30 @@ class ConceptSpec:
     Attributes:
         name: the concept, e.g. ``"total"``.
         kind: how its value is cut out of the region text (``ovocr.regions.values``).
-        max_lines: how many text lines one region of it may span (learnt from the data).
+        max_lines: how many visual rows one region of it may span (learnt from the data:
+            the 90th percentile of the annotated regions); the pieces of a line cut at a
+            wide gap share a row, so they do not count twice.
         source: where its value is read: ``"page"`` (the text of the page's own lines)
             or ``"crop"`` (the region cut out and read again); chosen by cross-validation.
+        multiple: every region above the score is returned (the annotations showed the
+            concept at least twice on the median image), not only the best one.
+        strip: label words (upper case, letters and digits only) the annotators left
+            outside the region although the OCR put them on its line (``DATE:``); they
+            are dropped from either end of a predicted region.
+        always: the best region is returned however low it scores (the concept was on
+            at least 90% of the training images: a form's title, a receipt's total).
     """
 
     name: str
     kind: str = "text"
     max_lines: int = 1
     source: str = "page"
+    multiple: bool = False
+    strip: tuple[str, ...] = ()
+    always: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strip", tuple(self.strip))
 
 
 @dataclass
@@ -68,8 +90,14 @@ class RegionModel:
         grow_score: a neighbour line joins a multi-line region from this score on.
         ocr: the stage-one OCR settings the model was trained with (``det``, ``rec``).
         info: free training facts (images, method, time) kept with the model.
-        features: the line features the classifier reads, by name (default: all of
-            ``features.FEATURE_NAMES``).
+        features: the layout and shape features the classifier reads, by name (default:
+            the generic ones, ``features.features_for()``); the probabilities of the
+            text models follow them as further columns.
+        text_models: the learnt vocabulary (``ovocr.regions.text``), may be empty.
+        hashing: how text is hashed for the text models (``None`` without them).
+        prior: the named prior the features include (``"receipts"``) or ``None``.
+        every_score: from this score on, a second and further region of a concept is
+            returned when every region is asked for.
     """
 
     concepts: tuple[ConceptSpec, ...]
@@ -78,7 +106,11 @@ class RegionModel:
     grow_score: float = 0.5
     ocr: dict[str, str] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
-    features: tuple[str, ...] = FEATURE_NAMES
+    features: tuple[str, ...] = field(default_factory=features_for)
+    text_models: tuple[TextModel, ...] = ()
+    hashing: HashingConfig | None = None
+    prior: str | None = None
+    every_score: float = 0.5
 
     def line_probabilities(self, page: Page) -> np.ndarray:
         """``(len(page.lines), 1 + len(concepts))`` probabilities; column 0 is "none"."""
@@ -89,18 +121,34 @@ class RegionModel:
         out[order] = self._probabilities(level)
         return out
 
-    def _probabilities(self, level: Page) -> np.ndarray:
+    def line_inputs(self, level: Page) -> np.ndarray:
+        """The classifier's input for the lines of an upright page: the chosen features,
+        then each text model's probabilities."""
         columns = [FEATURE_NAMES.index(name) for name in self.features]
-        return softmax(self.classifier.scores(page_features(level)[:, columns].astype(np.float64)))
+        x = page_features(level)[:, columns].astype(np.float64)
+        if self.text_models and self.hashing is not None:
+            hashed = hash_page(level, self.hashing)
+            parts = [text_probabilities(m, hashed, self.hashing.buckets) for m in self.text_models]
+            x = np.hstack([x, *parts])
+        return x
 
-    def predict(self, page: Page) -> list[Region]:
-        """One region per concept found on ``page``, with the text of its lines.
+    def _probabilities(self, level: Page) -> np.ndarray:
+        return softmax(self.classifier.scores(self.line_inputs(level)))
+
+    def predict(self, page: Page, every: bool | None = None) -> list[Region]:
+        """The regions of the concepts found on ``page``, each with its score and text.
+
+        Args:
+            page: the OCR page.
+            every: ``None`` (default): every region above ``every_score`` for concepts
+                marked ``multiple`` when trained, the best region for the others;
+                ``True``: every region for all concepts; ``False``: the best only.
 
         The lines are classified on the upright page (:func:`features.upright`); a
-        region's box is the union of its lines' boxes in ``page`` and its text joins them
-        in reading order. For ``date`` and ``amount`` concepts only lines that hold such a
-        value compete, and the best of them is kept even below ``min_score`` (a receipt
-        has a date and a total; cross-validated total F1 0.906 -> 0.935).
+        region's box is the union of its lines' (or kept words') boxes in ``page`` and its
+        text joins them in reading order. For ``date`` and ``amount`` concepts only lines
+        that hold such a value compete, and the best of them is kept even below
+        ``min_score`` (a receipt has a date and a total).
         """
         if not page.lines:
             return []
@@ -111,44 +159,76 @@ class RegionModel:
         texts = [line.text for line in level.lines]
         regions = []
         for k, spec in enumerate(self.concepts, start=1):
-            if not len(probs):
-                break
             p = probs[:, k]
-            candidates = list(range(len(p)))
+            many = spec.multiple if every is None else every
             holding = []
             if spec.kind in ("date", "amount"):
-                holding = [i for i in candidates if extract_value(spec.kind, texts[i])]
-                candidates = holding or candidates
-            best = max(candidates, key=lambda i: p[i])
-            if p[best] < self.min_score and not holding:
-                continue
-            group = self._grow(best, p, spec.max_lines, rows, row_of)
-            group.sort()  # upright lines are in reading order
-            box = union_box(
-                RelBox.from_line(page.lines[order[i]], page.width, page.height) for i in group
-            )
-            text = " ".join(texts[i] for i in group)
-            regions.append(Region(spec.name, box, float(np.mean(p[group])), text))
+                holding = [i for i in range(len(p)) if extract_value(spec.kind, texts[i])]
+            used: set[int] = set()
+            while True:
+                candidates = [i for i in (holding or range(len(p))) if i not in used]
+                if not candidates:
+                    break
+                best = max(candidates, key=lambda i: p[i])
+                if used and p[best] < self.every_score:
+                    break
+                if not used and p[best] < self.min_score and not (holding or spec.always):
+                    break
+                group = self._grow(best, p, spec.max_lines, rows, row_of, used)
+                used.update(group)
+                lines = [page.lines[order[i]] for i in sorted(group)]  # reading order
+                regions.append(self._region(spec, lines, float(np.mean(p[group])), page))
+                if not many:
+                    break
         return regions
+
+    @staticmethod
+    def _region(spec: ConceptSpec, lines: Sequence[Line], score: float, page: Page) -> Region:
+        """A region of ``lines``, without the concept's label words at either end."""
+        words = [w for line in lines for w in line.words]
+        token = [_token(w.text) for w in words]
+        start, stop = 0, len(words)
+        while start < stop and token[start] in spec.strip:
+            start += 1
+        while stop > start and token[stop - 1] in spec.strip:
+            stop -= 1
+        if spec.strip and words and 0 < stop - start < len(words):
+            kept = words[start:stop]
+            box = union_box(RelBox.from_quad(w.quad, page.width, page.height) for w in kept)
+            return Region(spec.name, box, score, " ".join(w.text for w in kept))
+        box = union_box(RelBox.from_line(line, page.width, page.height) for line in lines)
+        return Region(spec.name, box, score, " ".join(line.text for line in lines))
 
     def _grow(
         self,
         best: int,
         p: np.ndarray,
-        max_lines: int,
+        max_rows: int,
         rows: Sequence[tuple[int, ...]],
         row_of: dict[int, int],
+        used: set[int] = frozenset(),  # type: ignore[assignment]
     ) -> list[int]:
-        """Add the best-scoring line of the same or an adjacent row until none qualifies."""
+        """Add the best-scoring free line of the same or an adjacent row while the
+        region spans at most ``max_rows`` rows (pieces of one row count once).
+
+        A line of another row joins from ``grow_score`` on; a piece of a row already in
+        the region (a line the OCR cut at a wide gap) also joins when it scores at least
+        half as high as the best line, which the piece of a cut name usually does.
+        """
         group = [best]
-        while len(group) < max_lines:
-            near = {row_of[i] + d for i in group for d in (-1, 0, 1)}
+        piece = min(self.grow_score, 0.5 * float(p[best]))
+        while True:
+            spanned = {row_of[i] for i in group}
+            near = {r + d for r in spanned for d in (-1, 0, 1)}
             options = [
                 j
                 for r in near
                 if 0 <= r < len(rows)
                 for j in rows[r]
-                if j not in group and p[j] >= self.grow_score
+                if j not in group
+                and j not in used
+                and p[j] >= (piece if r in spanned else self.grow_score)
+                and len(spanned | {r}) <= max_rows
             ]
             if not options:
                 break
@@ -178,13 +258,25 @@ class RegionModel:
         ``folder`` (created if needed)."""
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
-        np.savez(target / "weights.npz", **self.classifier.arrays())
+        arrays = self.classifier.arrays()
+        for m, text_model in enumerate(self.text_models):
+            arrays.update(text_model.arrays(f"text{m}"))
+        np.savez(target / "weights.npz", **arrays)
+        text = None
+        if self.text_models and self.hashing is not None:
+            text = {
+                "hashing": self.hashing.to_dict(),
+                "models": [list(m.contexts) for m in self.text_models],
+            }
         meta = {
             "format": FORMAT_VERSION,
             "features": list(self.features),
-            "concepts": [asdict(c) for c in self.concepts],
+            "prior": self.prior,
+            "text": text,
+            "concepts": [{**asdict(c), "strip": list(c.strip)} for c in self.concepts],
             "min_score": self.min_score,
             "grow_score": self.grow_score,
+            "every_score": self.every_score,
             "ocr": self.ocr,
             "info": self.info,
             "weights_sha256": _sha256(target / "weights.npz"),
@@ -225,20 +317,58 @@ class RegionModel:
                 "retrain the model or copy the folder again"
             )
         features = tuple(meta["features"])
+        concepts = tuple(ConceptSpec(**c) for c in meta["concepts"])
+        text = meta.get("text")
+        hashing = HashingConfig.from_dict(text["hashing"]) if text else None
+        groups = [tuple(g) for g in text["models"]] if text else []
+        n_inputs = len(features) + len(groups) * (1 + len(concepts))
         try:
             with np.load(weights_file, allow_pickle=False) as data:
-                classifier = classifier_from_arrays(dict(data), len(features))
+                arrays = dict(data)
+            classifier = classifier_from_arrays(arrays, n_inputs)
+            text_models = tuple(
+                _text_model(arrays, f"text{m}", g, hashing, 1 + len(concepts))
+                for m, g in enumerate(groups)
+            )
         except (ClassifierArraysError, ValueError, OSError) as exc:
             raise ModelError(f"{weights_file}: unusable classifier arrays ({exc})") from None
         return cls(
-            tuple(ConceptSpec(**c) for c in meta["concepts"]),
+            concepts,
             classifier,
             float(meta["min_score"]),
             float(meta["grow_score"]),
             ocr,
             dict(meta.get("info", {})),
             features,
+            text_models,
+            hashing,
+            meta.get("prior"),
+            float(meta.get("every_score", 0.5)),
         )
+
+
+def _token(text: str) -> str:
+    """A word as label words are compared (``train.word_token``)."""
+    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+
+def _text_model(
+    arrays: dict[str, np.ndarray],
+    prefix: str,
+    contexts: tuple[str, ...],
+    hashing: HashingConfig | None,
+    n_classes: int,
+) -> TextModel:
+    """A text model's arrays from ``weights.npz``, checked against its settings."""
+    weights, bias = arrays.get(f"{prefix}_weights"), arrays.get(f"{prefix}_bias")
+    if weights is None or bias is None or hashing is None:
+        raise ClassifierArraysError(f"arrays {prefix}_weights and {prefix}_bias are missing")
+    shape = (len(contexts) * hashing.buckets, n_classes)
+    if weights.dtype.kind != "f" or bias.dtype.kind != "f" or weights.shape != shape:
+        raise ClassifierArraysError(f"{prefix}_weights is not a float array of shape {shape}")
+    if bias.shape != (n_classes,) or not (np.isfinite(weights).all() and np.isfinite(bias).all()):
+        raise ClassifierArraysError(f"{prefix}_bias does not fit, or a weight is not finite")
+    return TextModel(contexts, weights.astype(np.float32), bias.astype(np.float64))
 
 
 def _sha256(path: Path) -> str:
@@ -314,10 +444,31 @@ def _check_schema(meta: Any) -> str:
     features = meta["features"]
     if not isinstance(features, list) or not set(features) <= set(FEATURE_NAMES) or not features:
         return "trained with other line features than this ovocr version"
+    if meta.get("prior") is not None and meta.get("prior") not in PRIORS:
+        return f"unknown prior {meta.get('prior')!r} (this ovocr knows {sorted(PRIORS)})"
+    text = meta.get("text")
+    if text is not None:
+        groups = text.get("models") if isinstance(text, dict) else None
+        if not isinstance(groups, list) or not all(
+            isinstance(g, list) and g and set(g) <= set(CONTEXTS) for g in groups
+        ):
+            return f"'text' must hold 'hashing' and 'models' (lists of {CONTEXTS})"
+        try:
+            HashingConfig.from_dict(text.get("hashing"))
+        except (KeyError, TypeError, ValueError) as exc:
+            return f"bad text hashing settings ({exc})"
     ocr = meta["ocr"]
     if not isinstance(ocr, dict) or not all(isinstance(v, str) for v in ocr.values()):
         return "'ocr' must map det/rec to model names"
-    fields = {"name": str, "kind": str, "max_lines": int, "source": str}
+    fields = {
+        "name": str,
+        "kind": str,
+        "max_lines": int,
+        "source": str,
+        "multiple": bool,
+        "strip": list,
+        "always": bool,
+    }
     concepts = meta["concepts"]
     if not isinstance(concepts, list) or not concepts:
         return "'concepts' must be a non-empty list"
@@ -328,10 +479,14 @@ def _check_schema(meta: Any) -> str:
             return f"bad concept entry {c!r}"
         if c.get("source", "page") not in SOURCES or c.get("kind", "text") not in KINDS:
             return f"bad concept entry {c!r}"
+        if not all(isinstance(t, str) for t in c.get("strip", [])):
+            return f"bad concept entry {c!r}"
     names = [c["name"] for c in concepts]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         return f"concept {twice[0]!r} is listed twice"
     if not all(isinstance(meta[k], (int, float)) for k in ("min_score", "grow_score")):
         return "'min_score' and 'grow_score' must be numbers"
+    if not isinstance(meta.get("every_score", 0.5), (int, float)):
+        return "'every_score' must be a number"
     return ""

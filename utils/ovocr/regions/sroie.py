@@ -32,7 +32,17 @@ from .annotations import Annotation, Region, RelBox, union_box
 
 CONCEPTS = ("company", "date", "address", "total")
 # How a concept's value is cut out of the text of its region (see values.extract_value).
+# ``name`` and ``address`` apply receipt rules (legal suffixes, Malaysian postcodes):
+# part of the receipt prior. Without it, company and address are read as plain text.
 KINDS = {"company": "name", "date": "date", "address": "address", "total": "amount"}
+GENERIC_KINDS = {"company": "text", "date": "date", "address": "text", "total": "amount"}
+
+
+def kinds_for(prior: str | None) -> dict[str, str]:
+    """SROIE's value kinds: with the receipt rules for ``prior="receipts"``, else generic."""
+    return dict(KINDS if prior == "receipts" else GENERIC_KINDS)
+
+
 MAX_RUN = 8
 MIN_SIMILARITY = 80.0
 AMOUNT = re.compile(r"\d[\d,]*\.\d{2}")

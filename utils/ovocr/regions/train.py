@@ -1,19 +1,31 @@
 """Train a region model from annotated images: label OCR lines, fit a small classifier.
 
+What is trained is the second stage of an R-CNN-like two-stage detector: the proposals
+are the text lines the generic OCR detector finds, and a learnt classifier says which
+concept, if any, each proposal belongs to (then ``model.RegionModel`` merges lines into
+regions).
+
 1. Every training image is read once by the generic OCR pipeline (cached on disk).
 2. Each OCR line takes the concept of the annotated region that covers most of it
    (overlap / smaller area >= ``COVER``), else "none".
-3. A classifier learns the concept of a line from its layout and content features:
-   gradient-boosted trees (default) or softmax regression, both fitted by scikit-learn
-   and exported as plain arrays (``ovocr.regions.classifiers``): inference needs NumPy
-   only, and a model folder holds no pickle.
+3. The vocabulary is learnt: a logistic regression on hashed word and character
+   n-grams of the line and of its neighbours (``ovocr.regions.text``) gives each line a
+   probability per concept; on the training lines these come from models fitted on
+   the other images (``TEXT_FOLDS``-fold, so the next step sees honest scores).
+4. A classifier learns the concept of a line from those text scores and its layout
+   features (``ovocr.regions.features``; the hand-written receipt vocabulary only with
+   ``prior="receipts"``): gradient-boosted trees (default) or softmax regression, both
+   fitted by scikit-learn and exported as plain arrays (``ovocr.regions.classifiers``):
+   inference needs NumPy only, and a model folder holds no pickle.
 
 Explained in 06-custom-text-regions.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,34 +36,56 @@ from ..datasets import DatasetError
 from ..types import Page
 from .annotations import Annotation, RelBox, load_annotations
 from .classifiers import LinearModel, TreeEnsemble
-from .features import FEATURE_NAMES, page_features, upright
+from .features import FEATURE_NAMES, features_for, page_features, upright
+from .funsd import KINDS as FUNSD_KINDS
+from .funsd import load_funsd_annotations
 from .model import ConceptSpec, RegionModel
-from .sroie import KINDS as SROIE_KINDS
-from .sroie import load_sroie_annotations
+from .sroie import kinds_for, load_sroie_annotations
+from .text import CONTEXTS, HashingConfig, TextModel, hash_page, text_probabilities
 
 COVER = 0.5
 METHODS = ("trees", "softmax")
+# The text models whose probabilities the classifier reads: the line's own words, and
+# the line with its neighbours (labels left of and above a value).
+TEXT_MODELS: tuple[tuple[str, ...], ...] = (("own",), CONTEXTS)
+TEXT_FOLDS = 5
+TEXT_C = 4.0
+# A concept on at least this share of the training images is always returned.
+ALWAYS = 0.9
 
 
-def label_lines(page: Page, annotation: Annotation, concepts: Sequence[str]) -> np.ndarray:
-    """Class of every line of ``page``: 0 for none, ``1 + concepts.index(c)`` for concept c.
+def label_regions(page: Page, annotation: Annotation, concepts: Sequence[str]) -> np.ndarray:
+    """For every line of ``page``, the index in ``annotation.regions`` of the region it
+    belongs to, or -1.
 
     A line belongs to the region that covers the largest share of the smaller of the two
     boxes, if that share is at least ``COVER``: a long OCR line that holds a small
     annotated value counts, and so does a short line inside a large address block.
+    Regions of concepts outside ``concepts`` are ignored.
     """
-    labels = np.zeros(len(page.lines), dtype=np.int64)
+    out = np.full(len(page.lines), -1, dtype=np.int64)
     for i, line in enumerate(page.lines):
         box = RelBox.from_line(line, page.width, page.height)
         best = COVER
-        for region in annotation.regions:
+        for r, region in enumerate(annotation.regions):
             if region.concept not in concepts:
                 continue
             smaller = min(box.area, region.box.area)
             share = box.intersection(region.box) / smaller if smaller > 0 else 0.0
             if share >= best:
-                best, labels[i] = share, 1 + list(concepts).index(region.concept)
-    return labels
+                best, out[i] = share, r
+    return out
+
+
+def label_lines(page: Page, annotation: Annotation, concepts: Sequence[str]) -> np.ndarray:
+    """Class of every line of ``page``: 0 for none, ``1 + concepts.index(c)`` for concept c
+    (the region of :func:`label_regions`)."""
+    index = label_regions(page, annotation, concepts)
+    names = list(concepts)
+    return np.array(
+        [0 if r < 0 else 1 + names.index(annotation.regions[r].concept) for r in index],
+        dtype=np.int64,
+    )
 
 
 def fit_trees(
@@ -158,13 +192,99 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, c: float = 1.0) ->
     return LinearModel(mean, scale, weights, bias)
 
 
-def max_lines_per_concept(labels: Sequence[np.ndarray], n_concepts: int) -> list[int]:
-    """How many lines one region of each concept may span: the 90th percentile seen."""
-    out = []
-    for k in range(1, n_concepts + 1):
-        counts = [int((lab == k).sum()) for lab in labels if (lab == k).any()]
-        out.append(max(1, int(np.ceil(np.percentile(counts, 90)))) if counts else 1)
+def fit_text(
+    hashed: Sequence[Any],
+    labels: Sequence[np.ndarray],
+    n_classes: int,
+    contexts: Sequence[str],
+    buckets: int,
+    c: float = TEXT_C,
+) -> TextModel:
+    """A logistic regression on the hashed ``contexts`` of the lines of several pages
+    (``text.hash_page`` output), fitted by scikit-learn on a sparse matrix."""
+    from scipy.sparse import csr_matrix
+    from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
+
+    blocks = [CONTEXTS.index(k) for k in contexts]
+    remap = np.full(len(CONTEXTS), -1)
+    remap[blocks] = np.arange(len(blocks))
+    rows, cols, vals, offset = [], [], [], 0
+    for h in hashed:
+        block = remap[h.columns // buckets]
+        keep = block >= 0
+        rows.append(h.rows[keep] + offset)
+        cols.append(block[keep] * buckets + h.columns[keep] % buckets)
+        vals.append(h.values[keep])
+        offset += h.n_lines
+    x = csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(offset, len(blocks) * buckets),
+    )
+    y = np.concatenate(labels)
+    weights = np.zeros((x.shape[1], n_classes), dtype=np.float32)
+    bias = np.full(n_classes, -30.0)
+    seen = [int(k) for k in np.unique(y)]
+    if len(seen) == 1:
+        bias[seen[0]] = 0.0
+        return TextModel(tuple(contexts), weights, bias)
+    clf = LogisticRegression(C=c, max_iter=300)
+    with threadpool_limits(1):
+        clf.fit(x, y)
+    if len(seen) == 2:  # one weight vector for class 1 against class 0
+        weights[:, seen[1]], bias[seen[0]], bias[seen[1]] = clf.coef_[0], 0.0, clf.intercept_[0]
+    else:
+        weights[:, seen], bias[seen] = clf.coef_.T, clf.intercept_
+    return TextModel(tuple(contexts), weights, bias)
+
+
+def region_spans(
+    pages: Sequence[Page], regions: Sequence[np.ndarray], annotations: Sequence[Annotation]
+) -> dict[str, list[int]]:
+    """For each concept, how many visual rows each of its annotated regions spans (on
+    the upright pages, whose line order ``regions`` follows)."""
+    out: dict[str, list[int]] = {}
+    for page, index, annotation in zip(pages, regions, annotations):
+        row_of = {i: r for r, members in enumerate(page.rows) for i in members}
+        for r in set(index.tolist()) - {-1}:
+            rows = {row_of.get(i, i) for i in np.flatnonzero(index == r)}
+            out.setdefault(annotation.regions[r].concept, []).append(len(rows))
     return out
+
+
+def label_words(
+    pages: Sequence[Page], regions: Sequence[np.ndarray], annotations: Sequence[Annotation]
+) -> dict[str, tuple[str, ...]]:
+    """Per concept, the words its annotators left out of the region although the OCR
+    joined them to its line (a label such as ``DATE:`` printed before the value): words
+    seen outside the box at least twice and more often than inside. The reader strips
+    them from either end of a region's text."""
+    outside: dict[str, Counter] = {}
+    inside: dict[str, Counter] = {}
+    for page, index, annotation in zip(pages, regions, annotations):
+        for i in np.flatnonzero(index >= 0):
+            region = annotation.regions[index[i]]
+            x0, y0, x1, y1 = region.box.to_pixels(page.width, page.height)
+            for word in page.lines[i].words:
+                token = word_token(word.text)
+                if not token:
+                    continue
+                wx0, wy0, wx1, wy1 = word.bounds
+                cx, cy = (wx0 + wx1) / 2, (wy0 + wy1) / 2
+                inside_box = x0 <= cx <= x1 and y0 <= cy <= y1
+                counter = inside if inside_box else outside
+                counter.setdefault(region.concept, Counter())[token] += 1
+    return {
+        concept: tuple(
+            sorted(t for t, n in counts.items() if n >= 2 and n > inside.get(concept, {}).get(t, 0))
+        )
+        for concept, counts in outside.items()
+    }
+
+
+def word_token(text: str) -> str:
+    """A word as label words are compared: upper case, letters and digits only."""
+    return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
 def train_model(
@@ -174,78 +294,152 @@ def train_model(
     method: str = "trees",
     ocr: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
-    features: Sequence[str] = FEATURE_NAMES,
+    features: Sequence[str] | None = None,
     sources: Mapping[str, str] | None = None,
+    prior: str | None = None,
+    text: Sequence[Sequence[str]] = TEXT_MODELS,
+    hashing: HashingConfig | None = None,
+    text_c: float = TEXT_C,
 ) -> RegionModel:
     """Fit a region model on OCR pages of annotated images.
 
     Args:
-        annotations: one per image, with regions of the concepts to learn.
+        annotations: one per image, with regions of the concepts to learn (any names).
         pages: the OCR page of each image (same order), e.g. from ``cache.cached_pages``.
-        kinds: value kind per concept (``date``, ``amount``, ``name``; default ``text``).
+        kinds: value kind per concept (``date``, ``amount``...; default ``text``).
         method: ``"trees"`` (gradient-boosted trees) or ``"softmax"`` (logistic regression).
         ocr: the stage-one OCR settings to store with the model.
         progress: called with a status message.
-        features: the line features to learn from (default all; a subset for ablations,
-            e.g. layout only).
+        features: the layout and shape features to learn from (default
+            ``features.features_for(prior)``; ``features.LAYOUT_FEATURES`` with
+            ``text=()`` is the layout-only baseline).
         sources: per concept, ``"page"`` (default) or ``"crop"``: where the reader takes
-            its value (see ``model.ConceptSpec``); cross-validation chose the page lines
-            for all four SROIE concepts (``benchmarks/fields.py --cv --sources``).
+            its value (see ``model.ConceptSpec``).
+        prior: ``None`` (default: no knowledge of any document type) or ``"receipts"``
+            (the hand-written receipt vocabulary as extra features).
+        text: the context groups of the learnt text models (``text.CONTEXTS``); ``()``
+            for none.
+        hashing: how text is hashed (default ``text.HashingConfig()``).
+        text_c: inverse regularisation of the text models.
 
     Raises:
         ValueError: no annotations, pages that do not match, no region at all, an
-            unknown method or feature.
+            unknown method, feature, prior or context.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}: expected one of {METHODS}")
     if not annotations or len(annotations) != len(pages):
         raise ValueError(f"need one page per annotation, got {len(pages)} for {len(annotations)}")
+    features = tuple(features_for(prior) if features is None else features)
     unknown = set(features) - set(FEATURE_NAMES)
     if unknown:
         raise ValueError(f"unknown line features {sorted(unknown)}")
+    text = tuple(tuple(group) for group in text)
+    bad = {k for group in text for k in group} - set(CONTEXTS)
+    if bad or any(not group for group in text):
+        raise ValueError(f"unknown text contexts {sorted(bad)}: expected groups of {CONTEXTS}")
+    hashing = hashing or HashingConfig()
     columns = [FEATURE_NAMES.index(f) for f in features]
     names = sorted({r.concept for a in annotations for r in a.regions})
     if not names:
         raise ValueError("the annotations hold no region: nothing to learn")
     start = time.perf_counter()
-    labels, rows = [], []
+    levels, regions, labels, rows, hashed = [], [], [], [], []
     for page, annotation in zip(pages, annotations):
         level, order = upright(page)
-        labels.append(label_lines(page, annotation, names)[order])
-        rows.append(page_features(level)[:, columns])
-    x = np.concatenate(rows).astype(np.float64)
+        index = label_regions(page, annotation, names)[order]
+        levels.append(level)
+        regions.append(index)
+        labels.append(
+            np.array(
+                [0 if r < 0 else 1 + names.index(annotation.regions[r].concept) for r in index],
+                dtype=np.int64,
+            )
+        )
+        rows.append(page_features(level)[:, columns].astype(np.float64))
+        if text:
+            hashed.append(hash_page(level, hashing))
+    n_classes = 1 + len(names)
+    text_models: list[TextModel] = []
+    if text:
+        if progress:
+            progress(f"learning the words of {len(names)} concepts from {len(pages)} images")
+        fold = np.arange(len(pages)) % min(TEXT_FOLDS, len(pages))
+        held_out = [np.zeros((len(lab), 0)) for lab in labels]
+        for group in text:
+            probs = [np.zeros((len(lab), n_classes)) for lab in labels]
+            for f in np.unique(fold) if len(pages) > 1 else []:
+                fit_on = [i for i in range(len(pages)) if fold[i] != f]
+                model = fit_text(
+                    [hashed[i] for i in fit_on],
+                    [labels[i] for i in fit_on],
+                    n_classes,
+                    group,
+                    hashing.buckets,
+                    text_c,
+                )
+                for i in np.flatnonzero(fold == f):
+                    probs[i] = text_probabilities(model, hashed[i], hashing.buckets)
+            final = fit_text(hashed, labels, n_classes, group, hashing.buckets, text_c)
+            if len(pages) == 1:
+                probs = [text_probabilities(final, hashed[0], hashing.buckets)]
+            text_models.append(final)
+            held_out = [np.hstack([h, p]) for h, p in zip(held_out, probs)]
+        rows = [np.hstack([r, h]) for r, h in zip(rows, held_out)]
+    x = np.concatenate(rows)
     y = np.concatenate(labels)
     if progress:
         progress(f"fitting {method} on {len(y)} lines of {len(pages)} images")
     fit = fit_trees if method == "trees" else fit_softmax
-    classifier = fit(x, y, 1 + len(names))
+    classifier = fit(x, y, n_classes)
     kinds = dict(kinds or {})
-    spans = max_lines_per_concept(labels, len(names))
     sources = dict(sources or {})
-    concepts = tuple(
-        ConceptSpec(c, kinds.get(c, "text"), m, sources.get(c, "page"))
-        for c, m in zip(names, spans)
-    )
+    spans = region_spans(levels, regions, annotations)
+    strip = label_words(levels, regions, annotations)
+    concepts = []
+    for c in names:
+        counts = Counter(str(a.image) for a in annotations for r in a.regions if r.concept == c)
+        concepts.append(
+            ConceptSpec(
+                c,
+                kinds.get(c, "text"),
+                max(1, int(np.ceil(np.percentile(spans[c], 90)))) if c in spans else 1,
+                sources.get(c, "page"),
+                bool(np.median(list(counts.values())) >= 2),
+                strip.get(c, ()),
+                len(counts) >= ALWAYS * len(annotations),
+            )
+        )
     info = {
         "method": method,
+        "prior": prior,
         "images": len(pages),
         "lines": int(len(y)),
         "labelled_lines": {c: int((y == k + 1).sum()) for k, c in enumerate(names)},
         "fit_seconds": round(time.perf_counter() - start, 2),
     }
     return RegionModel(
-        concepts, classifier, ocr=dict(ocr or {}), info=info, features=tuple(features)
+        tuple(concepts),
+        classifier,
+        ocr=dict(ocr or {}),
+        info=info,
+        features=features,
+        text_models=tuple(text_models),
+        hashing=hashing if text_models else None,
+        prior=prior,
     )
 
 
 def load_training_data(
-    folder: Path, limit: int | None = None
+    folder: Path, limit: int | None = None, prior: str | None = None
 ) -> tuple[list[Annotation], dict[str, str]]:
     """Annotations of a training folder and the value kinds that go with them.
 
     A folder with ``annotations.json`` (``annotations.save_annotations``) is read as is,
-    with no kinds; otherwise it must have the SROIE layout, whose regions are derived
-    from its lines and keys (``ovocr.regions.sroie``), with the SROIE kinds.
+    with no kinds; a FUNSD folder (``annotations/``, ``images/``) gives ``title`` and ``date``
+    (``ovocr.regions.funsd``); otherwise it must have the SROIE layout, whose regions are derived
+    from its lines and keys (``ovocr.regions.sroie``), with the SROIE kinds
+    (``sroie.kinds_for(prior)``: the receipt value rules only with ``prior="receipts"``).
 
     Raises:
         ovocr.regions.annotations.AnnotationError: a bad ``annotations.json``.
@@ -253,9 +447,12 @@ def load_training_data(
     """
     if (folder / "annotations.json").is_file():
         return load_annotations(folder / "annotations.json")[:limit], {}
+    if (folder / "annotations").is_dir() and (folder / "images").is_dir():
+        return load_funsd_annotations(folder, limit), dict(FUNSD_KINDS)
     if not (folder / "boxes").is_dir():
         raise DatasetError(
             f"{folder}: no annotations.json and no boxes/ folder: expected the SROIE layout "
-            "(boxes/, images/, keys/) or an annotations.json"
+            "(boxes/, images/, keys/), the FUNSD layout (annotations/, images/) or an "
+            "annotations.json"
         )
-    return load_sroie_annotations(folder, limit), dict(SROIE_KINDS)
+    return load_sroie_annotations(folder, limit), kinds_for(prior)
