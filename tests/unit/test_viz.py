@@ -199,3 +199,20 @@ def test_show_icdar_result_has_a_legend_of_every_colour():
     assert ax.get_title() == "one image"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == [viz.ICDAR_LEGEND[name] for name in viz.ICDAR_COLORS]
+
+
+def test_without_dejavu_labels_fall_back_to_pillows_font(monkeypatch, tmp_path, request):
+    from ovocr.errors import OvocrError
+
+    monkeypatch.setattr(viz, "DEBIAN_FONTS", tmp_path)  # no Debian fonts
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # and no matplotlib
+    viz.font_path.cache_clear()
+    request.addfinalizer(viz.font_path.cache_clear)
+    with pytest.raises(OvocrError, match="font not found"):
+        viz.font_path()
+    font = viz.unicode_font(24)
+    image = np.zeros((40, 200, 3), np.uint8)
+    drawn = viz.draw_quads(image, [[[10, 10], [60, 10], [60, 30], [10, 30]]], ["TOTAL"])
+    assert font.getbbox("TOTAL")[2] > 0 and drawn.any()
+    with pytest.raises(OvocrError, match="cannot read this font"):
+        viz.unicode_font(24, font=tmp_path / "missing.ttf")

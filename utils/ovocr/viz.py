@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from .errors import OvocrError
 from .types import Page
 
 DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
@@ -58,12 +59,17 @@ ICDAR_LEGEND = {
 }
 
 
+class FontError(OvocrError, FileNotFoundError):
+    """No TrueType font to draw labels with."""
+
+
 @lru_cache(maxsize=4)
 def font_path(bold: bool = False) -> Path:
     """Path of DejaVu Sans: Debian's ``fonts-dejavu-core`` first, else matplotlib's copy.
 
     Raises:
-        FileNotFoundError: neither is installed (``apt-get install fonts-dejavu-core``).
+        FontError: neither is installed (``apt-get install fonts-dejavu-core``);
+            ``unicode_font`` then falls back to Pillow's own font.
     """
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     candidates = [DEBIAN_FONTS / name]
@@ -76,7 +82,7 @@ def font_path(bold: bool = False) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise FileNotFoundError(
+    raise FontError(
         f"{name}: font not found in {DEBIAN_FONTS} or matplotlib; "
         "install it with `apt-get install fonts-dejavu-core` or `pip install matplotlib`"
     )
@@ -85,8 +91,26 @@ def font_path(bold: bool = False) -> Path:
 def unicode_font(
     size: int, bold: bool = False, font: str | Path | None = None
 ) -> ImageFont.FreeTypeFont:
-    """A TrueType font of ``size`` pixels: ``font`` when given, else DejaVu Sans."""
-    return ImageFont.truetype(str(font or font_path(bold)), size)
+    """A TrueType font of ``size`` pixels: ``font`` when given, else DejaVu Sans.
+
+    Without DejaVu Sans (no Debian fonts, no matplotlib) Pillow's own scalable font is
+    used: Latin letters only, but figures still draw.
+
+    Raises:
+        FontError: ``font`` cannot be read, or there is no TrueType font at all.
+    """
+    if font is not None:
+        try:
+            return ImageFont.truetype(str(font), size)
+        except OSError as exc:
+            raise FontError(f"{font}: cannot read this font ({exc})") from None
+    try:
+        return ImageFont.truetype(str(font_path(bold)), size)
+    except FontError as missing:
+        fallback = ImageFont.load_default(size=size)  # FreeType's build of Pillow's font
+        if not isinstance(fallback, ImageFont.FreeTypeFont):
+            raise missing from None
+        return fallback
 
 
 def _as_quads(quads: Any) -> np.ndarray:
