@@ -123,3 +123,21 @@ def test_each_family_has_its_class_and_settings_are_checked_before_compiling():
         TextDetector(FakeModel("boxes", size=(704, 704)), box_thresh=0.5)
     with pytest.raises(ModelError, match="no detector for model family 'yolo'"):
         TextDetector(FakeModel("yolo"))
+
+
+def test_pages_are_padded_to_a_few_heights_and_the_padding_holds_no_text():
+    page = np.full((1000, 500, 3), 255, np.uint8)  # taller than wide: a page
+    params = DbParams(limit_side_len=480, limit_type="width", page_rows_step=256)
+    tensor, scale = preprocess_db(page, params)
+    assert tensor.shape == (1, 3, 1024, 480)  # 960 rows of page, 64 of padding
+    assert np.all(tensor[0, :, 960:] == 0) and scale == (1000 / 960, 500 / 480)
+    assert preprocess_db(page, DbParams(limit_side_len=480, limit_type="width", page_rows_step=32))[
+        0
+    ].shape == (1, 3, 960, 480)
+    photo = np.zeros((720, 1280, 3), np.uint8)  # landscape: never padded
+    assert preprocess_db(photo, DbParams(limit_side_len=960))[0].shape == (1, 3, 544, 960)
+    prob = np.zeros((1024, 480), np.float32)
+    prob[980:1000, 10:300] = 0.9  # "text" in the padding only
+    assert len(postprocess_db(prob, scale, (1000, 500), params)) == 0
+    prob[100:120, 10:300] = 0.9
+    assert len(postprocess_db(prob, scale, (1000, 500), params)) == 1

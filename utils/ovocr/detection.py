@@ -14,7 +14,7 @@ Pre- and post-processing are plain NumPy/OpenCV functions, testable without a mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import cv2
@@ -94,10 +94,44 @@ def preprocess_db(image: np.ndarray, params: DbParams) -> tuple[np.ndarray, tupl
     height, width = image.shape[:2]
     new_h, new_w = resize_shape(height, width, params)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
-    return normalise(resized, params.mean, params.std, params.channels), (
-        height / new_h,
-        width / new_w,
-    )
+    tensor = normalise(resized, params.mean, params.std, params.channels)
+    rows = padded_rows(new_h, new_w, params.page_rows_step)
+    if rows > new_h:  # zeros after normalisation: the mean colour, no text
+        tensor = np.pad(tensor, ((0, 0), (0, 0), (0, rows - new_h), (0, 0)))
+    return tensor, (height / new_h, width / new_w)
+
+
+def padded_rows(rows: int, columns: int, step: int) -> int:
+    """Rows of the detector input after padding: pages (taller than wide) go up to a
+    multiple of ``step``, so pages of many lengths share a few input shapes.
+
+    >>> padded_rows(1600, 960, 256), padded_rows(544, 960, 256), padded_rows(1600, 960, 32)
+    (1792, 544, 1600)
+    """
+    if rows <= columns or step <= 32:
+        return rows
+    return -(-rows // step) * step
+
+
+def page_width_for(quads: np.ndarray, width: int, params: DbParams) -> int:
+    """The narrowest of ``params.page_widths`` at which the median height of ``quads``
+    (text regions in image pixels, on an image ``width`` wide) is at least
+    ``params.text_height`` pixels; ``limit_side_len`` when there are no regions or no
+    width is wide enough.
+
+    >>> quads = np.array([[[0, 0], [100, 0], [100, 40], [0, 40]]] * 3, np.float32)
+    >>> p = DbParams(text_height=16, page_widths=(480, 640, 960))
+    >>> page_width_for(quads, 960, p), page_width_for(quads / 2, 960, p)
+    (480, 960)
+    """
+    if len(quads) == 0 or width <= 0:
+        return params.limit_side_len
+    heights = np.linalg.norm(quads[:, 3] - quads[:, 0], axis=1)
+    median = float(np.median(heights))
+    for candidate in sorted(params.page_widths):
+        if candidate <= params.limit_side_len and median * candidate / width >= params.text_height:
+            return candidate
+    return params.limit_side_len
 
 
 def unclip(box: np.ndarray, ratio: float) -> np.ndarray:
@@ -139,6 +173,9 @@ def postprocess_db(
     prob = np.asarray(prob, dtype=np.float32).squeeze()
     if prob.ndim != 2 or prob.size == 0:
         return Detections()
+    # Rows and columns past the image (padding, ``padded_rows``) hold no text.
+    valid = int(round(image_shape[0] / scale[0])), int(round(image_shape[1] / scale[1]))
+    prob = prob[: max(valid[0], 1), : max(valid[1], 1)]
     bitmap = (prob > params.thresh).astype(np.uint8)
     contours, _ = cv2.findContours(bitmap, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     quads, scores = [], []
@@ -290,7 +327,19 @@ class DbDetector(TextDetector):
         return self.settings
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-        return preprocess_db(image, self.settings)
+        params = self.settings
+        if params.text_height > 0 and image.shape[0] > image.shape[1]:
+            params = replace(params, limit_side_len=self.page_width(image))
+        return preprocess_db(image, params)
+
+    def page_width(self, image: np.ndarray) -> int:
+        """The width a page is read at, from the text height a cheap first pass finds
+        (``DbParams.text_height``; 08-performance)."""
+        s = self.settings
+        probe = replace(s, limit_side_len=s.probe_width, limit_type="width", text_height=0.0)
+        tensor, scale = preprocess_db(image, probe)
+        found = postprocess_db(self.infer(tensor), scale, image.shape[:2], probe)
+        return page_width_for(found.quads, image.shape[1], s)
 
     def output(self, request: Any) -> np.ndarray:
         return request.get_output_tensor(0).data[0, 0].copy()

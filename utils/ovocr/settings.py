@@ -220,6 +220,17 @@ class DbParams(StageSettings):
             rows, glued back into one map (``ovocr.strips``: bounded memory on long
             pages, 08-performance); 0 runs every input whole.
         strip_overlap: rows neighbouring strips share (each kept row sees half of them).
+        page_rows_step: inputs taller than wide (pages) are padded at the bottom to a
+            multiple of this many rows, so a run over pages of many lengths gives the
+            network few input shapes (OpenVINO keeps memory for each, 08-performance);
+            32 pads nothing. Landscape inputs (photos) are never padded.
+        text_height: pages at their own resolution (08-performance): when more than 0, a
+            page (taller than wide) is first detected ``probe_width`` pixels wide, and
+            read at the narrowest of ``page_widths`` at which the median height of the
+            regions found is at least this many pixels (``limit_side_len`` when none
+            is); 0 reads every page at ``limit_side_len``. Landscape inputs never probe.
+        probe_width: width of the cheap first pass of ``text_height``.
+        page_widths: the widths a page may be read at (few: each is an input shape).
     """
 
     KIND = "detector"
@@ -238,6 +249,10 @@ class DbParams(StageSettings):
     channels: Literal["BGR", "RGB"] = "BGR"
     strip_rows: int = field(default=1024, metadata=_limits(lo=0))
     strip_overlap: int = field(default=128, metadata=_limits(lo=64))
+    page_rows_step: int = field(default=32, metadata=_limits(lo=32))
+    text_height: float = field(default=0.0, metadata=_limits(lo=0))
+    probe_width: int = field(default=480, metadata=_limits(lo=32))
+    page_widths: tuple[int, ...] = field(default=(480, 640, 960), metadata=_limits(lo=32))
 
 
 @dataclass(frozen=True)
