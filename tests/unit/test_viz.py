@@ -202,12 +202,13 @@ def test_show_icdar_result_has_a_legend_of_every_colour():
 
 
 def test_without_dejavu_labels_fall_back_to_pillows_font(monkeypatch, tmp_path, request):
+    from ovocr import fonts
     from ovocr.errors import OvocrError
 
-    monkeypatch.setattr(viz, "DEBIAN_FONTS", tmp_path)  # no Debian fonts
+    monkeypatch.setattr(fonts, "DEBIAN_FONTS", tmp_path)  # no Debian fonts
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # and no matplotlib
-    viz.font_path.cache_clear()
-    request.addfinalizer(viz.font_path.cache_clear)
+    fonts.font_path.cache_clear()
+    request.addfinalizer(fonts.font_path.cache_clear)
     with pytest.raises(OvocrError, match="font not found"):
         viz.font_path()
     font = viz.unicode_font(24)

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -78,8 +79,23 @@ def verify(name: str) -> str | None:
     bad disk.
     """
     if name not in REGISTRY:
-        raise ModelError(f"{name}: unknown model; see `ovocr models list`")
+        raise unknown_model(name)
     return verify_entry(models_dir() / name, full=True)
+
+
+def unknown_model(name: str, task: str | None = None) -> ModelError:
+    """The error for a name that is no model: the closest names first, then the choices.
+
+    >>> print(unknown_model("ppocrv6-smal-det", "det"))  # doctest: +ELLIPSIS
+    ppocrv6-smal-det: unknown model; did you mean 'ppocrv6-small-det'? ...
+    """
+    names = [s.name for s in REGISTRY.values() if not task or s.task == task]
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return ModelError(
+        f"{name}: unknown model; {hint}choose one of {', '.join(names)}, "
+        "or give a .xml/.onnx path (`ovocr models list`)"
+    )
 
 
 def get_model(
@@ -111,8 +127,7 @@ def get_model(
     path = Path(key).expanduser()
     if path.suffix.lower() in (".xml", ".onnx") or path.exists():
         return local_model(path, task)
-    names = ", ".join(s.name for s in REGISTRY.values() if not task or s.task == task)
-    raise ModelError(f"{key}: unknown model; choose one of {names}, or give a .xml/.onnx path")
+    raise unknown_model(key, task)
 
 
 def prepare(
@@ -129,7 +144,7 @@ def prepare(
     """
     spec = REGISTRY.get(name)
     if spec is None:
-        raise ModelError(f"{name}: unknown model; see `ovocr models list`")
+        raise unknown_model(name)
     say = progress or (lambda _msg: None)
     target = models_dir() / name
     for folder in (target.parent, target.parent / ".wheels"):

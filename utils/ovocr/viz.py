@@ -6,9 +6,9 @@ results: matched, missed and false boxes). Nothing here is on the
 inference path: reading text never imports this module, and matplotlib is imported only
 when a figure is made.
 
-Text drawn into images uses DejaVu Sans (Debian's ``fonts-dejavu-core``, or the copy that
-ships with matplotlib), which covers Latin, Greek, Cyrillic and many symbols. For Chinese or
-Japanese labels pass ``font=`` the path of a CJK font (e.g. Noto Sans CJK).
+Text drawn into images uses DejaVu Sans (``ovocr.fonts``), which covers Latin, Greek,
+Cyrillic and many symbols. For Chinese or Japanese labels pass ``font=`` the path of a CJK
+font (e.g. Noto Sans CJK).
 
 Figures are returned closed (``plt.close``), so a notebook cell that ends with the call
 shows each figure exactly once.
@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from .errors import OvocrError
+# Fonts live in ovocr.fonts; these names stay importable from here.
+from .fonts import DEBIAN_FONTS as DEBIAN_FONTS
+from .fonts import FontError as FontError
+from .fonts import font_path as font_path
+from .fonts import unicode_font
 from .types import Page
 
-DEBIAN_FONTS = Path("/usr/share/fonts/truetype/dejavu")
 BOX_COLOR = (230, 60, 20)
 LABEL_COLOR = (255, 255, 255)
 AXIS_X = "x (column, pixels)"
@@ -57,60 +59,6 @@ ICDAR_LEGEND = {
     "prediction": "prediction, matched",
     "false detection": "prediction, false detection",
 }
-
-
-class FontError(OvocrError, FileNotFoundError):
-    """No TrueType font to draw labels with."""
-
-
-@lru_cache(maxsize=4)
-def font_path(bold: bool = False) -> Path:
-    """Path of DejaVu Sans: Debian's ``fonts-dejavu-core`` first, else matplotlib's copy.
-
-    Raises:
-        FontError: neither is installed (``apt-get install fonts-dejavu-core``);
-            ``unicode_font`` then falls back to Pillow's own font.
-    """
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    candidates = [DEBIAN_FONTS / name]
-    try:
-        import matplotlib
-
-        candidates.append(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name)
-    except ImportError:
-        pass
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    raise FontError(
-        f"{name}: font not found in {DEBIAN_FONTS} or matplotlib; "
-        "install it with `apt-get install fonts-dejavu-core` or `pip install matplotlib`"
-    )
-
-
-def unicode_font(
-    size: int, bold: bool = False, font: str | Path | None = None
-) -> ImageFont.FreeTypeFont:
-    """A TrueType font of ``size`` pixels: ``font`` when given, else DejaVu Sans.
-
-    Without DejaVu Sans (no Debian fonts, no matplotlib) Pillow's own scalable font is
-    used: Latin letters only, but figures still draw.
-
-    Raises:
-        FontError: ``font`` cannot be read, or there is no TrueType font at all.
-    """
-    if font is not None:
-        try:
-            return ImageFont.truetype(str(font), size)
-        except OSError as exc:
-            raise FontError(f"{font}: cannot read this font ({exc})") from None
-    try:
-        return ImageFont.truetype(str(font_path(bold)), size)
-    except FontError as missing:
-        fallback = ImageFont.load_default(size=size)  # FreeType's build of Pillow's font
-        if not isinstance(fallback, ImageFont.FreeTypeFont):
-            raise missing from None
-        return fallback
 
 
 def _as_quads(quads: Any) -> np.ndarray:

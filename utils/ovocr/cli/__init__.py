@@ -22,20 +22,13 @@ import argparse
 import signal
 import sys
 import threading
+from types import ModuleType
 from typing import Any
 
 from ..errors import OvocrError
-from . import devices, fields, models, predict
-from .common import (
-    EXIT_CLOSED_PIPE,
-    EXIT_FATAL,
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    ClosedOutput,
-    error,
-    finish_stdout,
-    image_warnings,
-)
+
+# Ctrl-C before the command modules are loaded: 128 + SIGINT, as common.EXIT_INTERRUPTED.
+_EXIT_INTERRUPTED = 130
 
 
 class Terminated(Exception):
@@ -46,9 +39,21 @@ def _terminate(_signum: int, _frame: Any) -> None:
     raise Terminated
 
 
+def _commands() -> tuple[ModuleType, ...]:
+    """The command modules (``predict``, ``models``, ``devices``, ``fields``): imported
+    when a command runs, not with ``ovocr.cli``, as they bring NumPy, OpenCV and Pillow."""
+    from . import devices, fields, models, predict
+
+    return predict, models, devices, fields
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ovocr`` argument parser with every sub-command."""
+    from .. import __version__
+
+    predict, models, devices, fields = _commands()
     parser = argparse.ArgumentParser(prog="ovocr", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"ovocr {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     predict.add_parsers(sub)
     models.add_parser(sub)
@@ -59,8 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one ``ovocr`` command; returns its exit code."""
-    parser = build_parser()
-    argv = fields.default_command(sys.argv[1:] if argv is None else list(argv))
+    try:
+        parser = build_parser()
+    except KeyboardInterrupt:  # Ctrl-C while the command modules load
+        sys.stderr.write("ovocr: interrupted\n")
+        return _EXIT_INTERRUPTED
+    from .common import EXIT_CLOSED_PIPE, EXIT_FATAL, ClosedOutput, error, finish_stdout
+    from .fields import default_command
+
+    argv = default_command(sys.argv[1:] if argv is None else list(argv))
     args, extra = parser.parse_known_args(argv)
     # Python 3.11's argparse gives a "*" positional nothing when an option comes first
     # (`models prepare --force NAME`): such names arrive as extras and are taken back.
@@ -90,6 +102,16 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """The command's exit code; every error a user can act on printed as one line."""
+    from .common import (
+        EXIT_CLOSED_PIPE,
+        EXIT_FATAL,
+        EXIT_INTERRUPTED,
+        EXIT_TERMINATED,
+        ClosedOutput,
+        error,
+        image_warnings,
+    )
+
     try:
         with image_warnings():
             return args.func(args)
