@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 
 import numpy as np
 import pypdfium2 as pdfium
@@ -11,13 +12,15 @@ from ovocr.errors import ImageError
 from ovocr.images import MAX_SIDE, load_image
 from ovocr.pdf import (
     DEFAULT_DPI,
+    PageRenderer,
     is_pdf,
     load_pdf_pages,
     pdf_page_count,
+    render_page,
     render_scale,
     render_text_pdf,
 )
-from pdf_factory import broken_pdf, encrypted_pdf
+from pdf_factory import broken_pdf, encrypted_pdf, inflating_pdf, nested_forms_pdf
 
 
 @pytest.fixture
@@ -46,8 +49,12 @@ def test_pages_are_rendered_one_at_a_time(doc, monkeypatch):
     import ovocr.pdf
 
     rendered = []
-    real = ovocr.pdf.render_page
-    monkeypatch.setattr(ovocr.pdf, "render_page", lambda *a: rendered.append(a[2]) or real(*a))
+    real = ovocr.pdf.PageRenderer.render
+    monkeypatch.setattr(
+        ovocr.pdf.PageRenderer,
+        "render",
+        lambda self, n, dpi: rendered.append(n) or real(self, n, dpi),
+    )
     pages = load_pdf_pages(doc, dpi=50)
     assert inspect.isgenerator(pages) and rendered == []
     next(pages)
@@ -121,3 +128,42 @@ def test_pdf_without_pages_is_an_error(tmp_path):
 
 def test_default_dpi_is_a_sensible_resolution():
     assert 100 <= DEFAULT_DPI <= 300
+
+
+# -- Render bombs (issue 22): each page within a memory and time budget ----------------------
+
+
+@pytest.mark.parametrize(
+    "make", [nested_forms_pdf, inflating_pdf], ids=["nested-forms", "inflating"]
+)
+def test_a_page_over_the_memory_budget_is_one_error_and_the_next_page_is_read(tmp_path, make):
+    bomb = make(tmp_path / "bomb.pdf", after="AFTER")
+    with PageRenderer(bomb, memory=512 * 2**20) as pages:
+        with pytest.raises(ImageError) as caught:
+            pages.render(1, DEFAULT_DPI)
+        assert str(caught.value) == (
+            f"{bomb}: page 1: needs more than 0.5 GB of memory to render (a PDF bomb?); skipped"
+        )
+        after = pages.render(2, 72)
+    assert after.shape == (792, 612, 3) and after.min() < 80  # its text is drawn
+
+
+def test_a_page_over_the_time_budget_is_one_error(tmp_path):
+    bomb = nested_forms_pdf(tmp_path / "bomb.pdf")
+    with PageRenderer(bomb, seconds=1) as pages:
+        with pytest.raises(ImageError, match=r"bomb\.pdf: page 1: not rendered within 1 s"):
+            pages.render(1, DEFAULT_DPI)
+        assert pages.render(2, 72).shape == (792, 612, 3)
+
+
+def test_pages_are_rendered_in_a_child_process_that_ends_with_the_renderer(doc):
+    with PageRenderer(doc) as pages:
+        first = pages.render(1, 72)
+        child = pages._child
+        assert child is not None and child.pid != os.getpid() and child.poll() is None
+    assert child.poll() is not None  # ended with the renderer
+    in_process = pdfium.PdfDocument(doc)
+    try:
+        assert np.array_equal(first, render_page(in_process, doc, 1, 72))
+    finally:
+        in_process.close()

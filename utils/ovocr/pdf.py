@@ -5,6 +5,12 @@ no system library), renders each page to an RGB array at ``dpi`` and yields it b
 the next page is rendered, so memory stays flat on a 500-page file. A missing, broken,
 encrypted or empty PDF raises one ``ImageError`` naming the file and the problem.
 
+Pages are rendered in a child process (``ovocr.pdf_worker``, on Linux and macOS) with a
+budget per page: ``PAGE_MEMORY`` bytes of address space and ``PAGE_SECONDS`` of CPU and
+wall time. A page past either (a render bomb: a 2 KB file of nested forms, a stream that
+unpacks to gigabytes) is one ``ImageError`` and the next page goes on; Ctrl-C and SIGTERM
+stop a render at once.
+
 The detector sees every page 960 pixels wide whatever the DPI; the DPI decides how many
 pixels the recogniser gets for each line of text. ``DEFAULT_DPI`` was chosen by
 measurement (``benchmarks/scale.py --dpi-sweep``, Helvetica and Times pages): 10-point
@@ -24,8 +30,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import json
 import os
+import select
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +49,10 @@ from .errors import ImageError
 from .images import MAX_SIDE
 
 DEFAULT_DPI = 150
+# Budget of one page: the renderer's address space (an 8192 x 8192 page is 268 MB of
+# pixels; legitimate pages stay far below) and its CPU and wall time.
+PAGE_MEMORY = 2**30
+PAGE_SECONDS = 30.0
 POINTS_PER_INCH = 72.0
 LETTER = (612.0, 792.0)  # US letter in PDF points (1/72 inch)
 # Why PDFium could not open a file (its FPDF_ERR_* codes), said as a fix.
@@ -152,15 +169,12 @@ def load_pdf_pages(
     """
     if not dpi > 0:
         raise ValueError(f"dpi must be positive, got {dpi}")
-    doc = open_pdf(path, password)
-    try:
-        count = len(doc)
+    with PageRenderer(path, password) as renderer:
+        count = renderer.page_count
         for number in range(1, count + 1) if pages is None else pages:
             if not 1 <= number <= count:
                 raise ImageError(f"{path}: no page {number} (the PDF has {count})")
-            yield render_page(doc, path, number, dpi)
-    finally:
-        doc.close()
+            yield renderer.render(number, dpi)
 
 
 def render_page(doc: Any, path: str | os.PathLike, number: int, dpi: float) -> np.ndarray:
@@ -180,6 +194,172 @@ def render_page(doc: Any, path: str | os.PathLike, number: int, dpi: float) -> n
             page.close()
     except (pdfium.PdfiumError, ValueError) as exc:
         raise ImageError(f"{path}: page {number}: cannot render ({exc})") from None
+
+
+class PageRenderer:
+    """Render the pages of one PDF, each in a child process within a memory and time budget.
+
+    The document is opened here (its page count and page sizes; no page content is
+    parsed), and pages are rendered by ``ovocr.pdf_worker`` in a child process, started
+    on the first page and again after a page that ended it. Where that cannot run
+    (Windows), pages are rendered in this process without a budget.
+
+    Example:
+        >>> with PageRenderer(path) as pages:  # doctest: +SKIP
+        ...     first = pages.render(1, dpi=150)
+
+    Args:
+        path: the PDF file.
+        password: the password of an encrypted PDF.
+        memory: address space of the renderer in bytes.
+        seconds: CPU and wall time one page may take.
+
+    Raises:
+        ImageError: the file cannot be opened (see ``open_pdf``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        password: str | None = None,
+        memory: int = PAGE_MEMORY,
+        seconds: float = PAGE_SECONDS,
+    ) -> None:
+        self.path, self.password = Path(path), password
+        self.memory, self.seconds = memory, seconds
+        self.doc = open_pdf(path, password)
+        self.page_count = len(self.doc)
+        self._child: subprocess.Popen | None = None
+        self._buffer = b""  # bytes read from the child and not used yet
+        self._isolated = os.name == "posix" and bool(sys.executable)
+
+    def __enter__(self) -> PageRenderer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End the child process and close the document."""
+        self._stop()
+        self.doc.close()
+
+    def render(self, number: int, dpi: float) -> np.ndarray:
+        """Page ``number`` (1-based) as an RGB ``uint8`` array at ``dpi``.
+
+        Raises:
+            ImageError: the page cannot be rendered, or not within the budget.
+        """
+        if not 1 <= number <= self.page_count:
+            raise ImageError(f"{self.path}: no page {number} (the PDF has {self.page_count})")
+        if not self._isolated:
+            return render_page(self.doc, self.path, number, dpi)
+        width, height = self.doc.get_page_size(number - 1)
+        request = {"page": number, "scale": render_scale(width, height, dpi)}
+        try:
+            return self._render(request)
+        except _Over as over:
+            self._stop()
+            raise ImageError(f"{self.path}: page {number}: {over}; skipped") from None
+        except ImageError as exc:
+            raise ImageError(f"{self.path}: page {number}: {exc}") from None
+
+    def _render(self, request: dict[str, Any]) -> np.ndarray:
+        deadline = time.monotonic() + self.seconds
+        child = self._start(deadline)
+        assert child.stdin is not None
+        try:
+            child.stdin.write(json.dumps({**request, "seconds": self.seconds}).encode() + b"\n")
+            child.stdin.flush()
+        except BrokenPipeError:
+            raise self._ended() from None
+        header = self._header(deadline)
+        if "error" in header:
+            raise ImageError(header["error"])
+        h, w, stride, channels = (int(header[k]) for k in ("height", "width", "stride", "channels"))
+        pixels = self._read(h * stride, deadline)
+        rows = np.frombuffer(pixels, np.uint8).reshape(h, stride)[:, : w * channels]
+        return np.array(rows.reshape(h, w, channels)[:, :, :3], copy=True)
+
+    def _start(self, deadline: float) -> subprocess.Popen:
+        if self._child is not None and self._child.poll() is None:
+            return self._child
+        worker = Path(__file__).with_name("pdf_worker.py")
+        self._child = subprocess.Popen(
+            [sys.executable, "-I", str(worker), os.fsdecode(self.path), str(self.memory)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+        )
+        self._buffer = b""
+        assert self._child.stdin is not None
+        self._child.stdin.write(json.dumps({"password": self.password}).encode() + b"\n")
+        self._child.stdin.flush()
+        hello = self._header(deadline)
+        if "error" in hello:
+            self._stop()
+            raise ImageError(hello["error"])
+        return self._child
+
+    def _stop(self) -> None:
+        child, self._child = self._child, None
+        if child is not None:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            for stream in (child.stdin, child.stdout):
+                if stream is not None:
+                    with contextlib.suppress(BrokenPipeError):
+                        stream.close()
+
+    def _header(self, deadline: float) -> dict[str, Any]:
+        while b"\n" not in self._buffer:
+            self._buffer += self._chunk(deadline, 65536)
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def _read(self, size: int, deadline: float) -> bytearray:
+        data = bytearray(size)
+        view = memoryview(data)
+        done = len(self._buffer[:size])
+        view[:done] = self._buffer[:size]
+        self._buffer = self._buffer[size:]
+        while done < size:
+            chunk = self._chunk(deadline, min(size - done, 2**22))
+            view[done : done + len(chunk)] = chunk
+            done += len(chunk)
+        return data
+
+    def _chunk(self, deadline: float, size: int) -> bytes:
+        """The next bytes from the child, waiting until ``deadline`` at most."""
+        assert self._child is not None and self._child.stdout is not None
+        fd = self._child.stdout.fileno()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Over(f"not rendered within {self.seconds:g} s (a PDF bomb?)")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                break
+        chunk = os.read(fd, size)
+        if not chunk:
+            raise self._ended()
+        return chunk
+
+    def _ended(self) -> Exception:
+        """Why the child ended: over its memory or CPU budget, or a crash."""
+        assert self._child is not None
+        code = self._child.wait()
+        if code == -signal.SIGXCPU:
+            return _Over(f"not rendered within {self.seconds:g} s of CPU time (a PDF bomb?)")
+        if code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGKILL, -signal.SIGBUS):
+            gigabytes = self.memory / 2**30
+            return _Over(f"needs more than {gigabytes:.1f} GB of memory to render (a PDF bomb?)")
+        return _Over(f"the renderer ended unexpectedly (exit code {code})")
+
+
+class _Over(Exception):
+    """A page went past its budget, or the renderer died on it."""
 
 
 def render_text_pdf(

@@ -35,7 +35,7 @@ import numpy as np
 
 from .errors import ImageError, OvocrError
 from .images import IMAGE_EXTENSIONS, iter_image_paths, load_image, tiff_page_count
-from .pdf import DEFAULT_DPI, is_pdf, open_pdf, render_page
+from .pdf import DEFAULT_DPI, PageRenderer, is_pdf, open_pdf
 from .types import Page
 
 if TYPE_CHECKING:
@@ -124,21 +124,19 @@ def read_items(
                     yield image
                 continue
             try:
-                doc = open_pdf(path)
+                renderer = PageRenderer(path)
             except ImageError as exc:  # every page asked for fails alike
                 pending.extend(Result(path, n, exc) for n in pages or [None])
                 continue
-            try:
-                for number in pages or range(1, len(doc) + 1):
+            with renderer:  # each page in a child process, within a memory and time budget
+                for number in pages or range(1, renderer.page_count + 1):
                     try:
-                        image = render_page(doc, path, number, dpi)
+                        image = renderer.render(number, dpi)
                     except ImageError as exc:
                         pending.append(Result(path, number, exc))
                         continue
                     pending.append((path, number))
                     yield image
-            finally:
-                doc.close()
 
     def ready() -> Iterator[Result]:
         while pending and isinstance(pending[0], Result):

@@ -117,7 +117,10 @@ def ocr_video(
     """OCR every ``every``-th frame of a video; optionally write an annotated copy.
 
     Frames between two read frames are written with the boxes of the earlier one, so
-    the annotated video has every frame of the input, at its frame rate.
+    the annotated video has every frame of the input, at its frame rate. Frames longer
+    than ``ovocr.images.MAX_SIDE`` are shrunk as soon as they are read (as ``load_image``
+    would shrink them for OCR), so few full-size frames are ever held; the annotated copy
+    then has the smaller size, and pages are still given in the video's own pixels.
 
     Args:
         ocr: the pipeline (``load_pipeline(hint="THROUGHPUT")`` keeps all cores busy).
@@ -131,6 +134,7 @@ def ocr_video(
     """
     import cv2
 
+    from .images import MAX_SIDE, shrink
     from .viz import draw_page
 
     if every < 1:
@@ -141,9 +145,14 @@ def ocr_video(
     # next read frame has arrived (the group is complete): map() holds only a few frames
     # in flight, so this stays small. A group is [index, frames, page, complete].
     groups: deque[list[Any]] = deque()
+    size = (0, 0)  # (width, height) of the video's frames
 
     def sampled() -> Iterator[np.ndarray]:
-        for index, frame in enumerate(read_frames(source, max_frames)):
+        nonlocal size
+        for index, full in enumerate(read_frames(source, max_frames)):
+            size = (full.shape[1], full.shape[0])
+            frame = shrink(full, MAX_SIDE)
+            del full
             if index % every == 0:
                 if groups:
                     groups[-1][3] = True
@@ -172,7 +181,7 @@ def ocr_video(
             group = next(g for g in groups if g[2] is None)
             group[2] = page
             flush()
-            yield FrameResult(group[0], group[0] / fps, page)
+            yield FrameResult(group[0], group[0] / fps, page.resized(*size))
         flush()
     finally:
         if writer is not None:

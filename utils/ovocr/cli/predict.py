@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ..scale import Result
 
 RECOGNIZE_BATCH = 64  # crops read in one call
+# ...and at most this many pixels decoded ahead of the recogniser (96 MB as RGB): a folder
+# of 48-megapixel photos given as crops would otherwise hold 64 of them at once.
+RECOGNIZE_PIXELS = 32_000_000
 
 
 def add_parsers(sub: Any) -> None:
@@ -172,14 +175,18 @@ def cmd_recognize(args: argparse.Namespace) -> int:
                 )
             batch.clear()
 
+        pixels = 0
         for path in progress(images, args.quiet, "img"):
             try:
                 batch.append((path, load_image(path)))
             except ImageError as exc:
                 error(str(exc))
                 failures += 1
-            if len(batch) >= RECOGNIZE_BATCH:
+            else:
+                pixels += batch[-1][1].shape[0] * batch[-1][1].shape[1]
+            if len(batch) >= RECOGNIZE_BATCH or pixels >= RECOGNIZE_PIXELS:
                 flush()
+                pixels = 0
         if batch:
             flush()
     return EXIT_INPUT if failures else EXIT_OK
