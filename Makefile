@@ -94,6 +94,7 @@ lab: setup
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --exclude "*.ipynb" .
+	$(BIN)/mypy
 
 unit: setup
 	$(BIN)/pytest tests -q

@@ -58,3 +58,12 @@ def test_the_lock_holds_no_package_nothing_uses():
     pins = locked()
     assert "skops" not in pins and "prettytable" not in pins
     assert "skops" not in (ROOT / "requirements.in").read_text()
+
+
+def test_the_package_is_typed_and_make_lint_checks_its_types():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert (ROOT / "utils" / "ovocr" / "py.typed").is_file()
+    assert "py.typed" in project["tool"]["setuptools"]["package-data"]["ovocr"]
+    assert project["tool"]["mypy"]["files"] == ["utils/ovocr"]
+    lint = (ROOT / "Makefile").read_text().split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "$(BIN)/mypy" in lint

@@ -118,7 +118,7 @@ def compile_model(model: Any, options: CompileOptions | None = None) -> Any:
     options = options or CompileOptions()
     device = check_device(options.device)
     core = get_core()
-    config = options.config()
+    config: dict[str, Any] = options.config()
     if device == "AUTO" or device.startswith(("AUTO:", "MULTI:", "HETERO:")):
         # AUTO forwards only what it knows; the precision hint goes to its CPU target.
         precision = config.pop("INFERENCE_PRECISION_HINT", None)

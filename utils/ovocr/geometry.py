@@ -23,7 +23,7 @@ def order_quad(points: np.ndarray) -> np.ndarray:
     >>> order_quad(np.array([[10, 0], [0, 0], [0, 5], [10, 5]]))[0].tolist()
     [0.0, 0.0]
     """
-    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    pts: np.ndarray = np.asarray(points, dtype=np.float32).reshape(4, 2)
     center = pts.mean(axis=0)
     angles = np.arctan2(pts[:, 1] - center[1], pts[:, 0] - center[0])
     pts = pts[np.argsort(angles, kind="stable")]  # increasing angle = clockwise, y down

@@ -122,7 +122,7 @@ def render_sign(size: tuple[int, int] = SIGN_SIZE) -> np.ndarray:
         fill=(92, 92, 98, 255),
         font=unicode_font(max(12, height // 19), bold=True),
     )
-    tilted = banner.rotate(-2.0, resample=Image.BICUBIC, center=(0, 0))
+    tilted = banner.rotate(-2.0, resample=Image.Resampling.BICUBIC, center=(0, 0))
     img.paste(tilted, mask=tilted)
     number = unicode_font(max(12, height // 17), bold=True)
     draw.text((int(width * 0.85), int(height * 0.39)), "2200", fill=(120, 120, 126), font=number)

@@ -60,7 +60,7 @@ def stamp(path: Path) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def settled(file_stamp: list[int]) -> bool:
+def settled(file_stamp: list[Any]) -> bool:
     """True when a stamp is old enough that a later change would show in it."""
     return file_stamp[2] < time.time_ns() - _STAMP_SETTLE_NS
 
@@ -143,7 +143,7 @@ def verify_entry(folder: Path, full: bool = False) -> str | None:
         try:
             if not path.is_file():
                 return f"{rel} is missing"
-            file_stamp = [*stamp(path), digest]
+            file_stamp: list[Any] = [*stamp(path), digest]
             if known.get(rel) != file_stamp and sha256_of(path) != digest:
                 return f"{rel} fails its checksum"
         except OSError as exc:

@@ -195,6 +195,7 @@ def run_many(
                 top_up()
             while order and order[0].result is not None:
                 result = order.popleft().result
+                assert result is not None
                 if isinstance(result, ImageError) and not return_errors:
                     raise result
                 yield result
@@ -243,7 +244,8 @@ def request_shapes(
     does. With ``inference_seconds`` this gives the model-bound limit: the time the
     networks alone need for these images, which no pipeline around them can beat.
     """
-    det_shapes, rec_shapes = [], []
+    det_shapes: list[tuple[int, ...]] = []
+    rec_shapes: list[tuple[int, ...]] = []
     for source in images:
         image = load_image(source)
         tensor, scale = pipeline.detector.preprocess(image)

@@ -414,7 +414,7 @@ def show_icdar_result(
     drawn = draw_icdar_result(image, pred_words, gt_words, result, font_size)
     fig = show_image(drawn, title, figsize)
     handles = [
-        Patch(facecolor=np.array(rgb) / 255, label=ICDAR_LEGEND[name])
+        Patch(facecolor=(rgb[0] / 255, rgb[1] / 255, rgb[2] / 255), label=ICDAR_LEGEND[name])
         for name, rgb in ICDAR_COLORS.items()
     ]
     fig.axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=9)
