@@ -1,4 +1,4 @@
-"""Joining a Ray cluster (``ovocr.scale.connect``): a bad address fails in seconds, in one
+"""Joining a Ray cluster (``ovocr.cluster.connect``): a bad address fails in seconds, in one
 line, and Ray does not take SIGTERM away from the caller. No Ray is started here."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import types
 from collections.abc import Iterator
 
 import pytest
-from ovocr import scale
+from ovocr import cluster
 from ovocr.errors import OvocrError
 
 
@@ -51,27 +51,27 @@ def grpc_like_server() -> Iterator[str]:
 def test_nothing_listening_is_one_clear_error():
     address = f"127.0.0.1:{closed_port()}"
     with pytest.raises(OvocrError, match=f"no Ray cluster at {address}: .*refused"):
-        scale.probe_cluster(address)
+        cluster.probe_cluster(address)
 
 
 def test_a_web_server_is_not_taken_for_a_ray_cluster(web_server):
     with pytest.raises(OvocrError, match="not a Ray GCS"):
-        scale.probe_cluster(web_server, timeout=5)
+        cluster.probe_cluster(web_server, timeout=5)
 
 
 def test_a_server_that_answers_like_the_gcs_passes(grpc_like_server):
-    scale.probe_cluster(grpc_like_server)
+    cluster.probe_cluster(grpc_like_server)
 
 
 @pytest.mark.parametrize("address", ["nonsense", "host:port", "10.0.0.1:99999"])
 def test_an_address_that_is_not_host_and_port_is_refused(address):
     with pytest.raises(OvocrError, match="expected host:port"):
-        scale.probe_cluster(address)
+        cluster.probe_cluster(address)
 
 
 @pytest.mark.parametrize("address", ["auto", "local", "ray://10.0.0.1:10001"])
 def test_addresses_ray_resolves_itself_are_left_to_ray(address):
-    scale.probe_cluster(address)  # no connection tried
+    cluster.probe_cluster(address)  # no connection tried
 
 
 def test_connect_probes_before_ray_init_and_keeps_the_sigterm_handler(monkeypatch, web_server):
@@ -94,12 +94,12 @@ def test_connect_probes_before_ray_init_and_keeps_the_sigterm_handler(monkeypatc
 
     previous = signal.signal(signal.SIGTERM, mine)
     try:
-        scale.connect(None)  # a local Ray: nothing to probe
+        cluster.connect(None)  # a local Ray: nothing to probe
         assert calls == [None]
         assert signal.getsignal(signal.SIGTERM) is mine
         monkeypatch.setenv("RAY_ADDRESS", web_server)
         with pytest.raises(OvocrError, match="not a Ray GCS"):
-            scale.connect(None)
+            cluster.connect(None)
         assert calls == [None]  # ray.init never ran on the bad address
     finally:
         signal.signal(signal.SIGTERM, previous)
