@@ -98,8 +98,8 @@ def read_items(
 ) -> Iterator[Result]:
     """Read items in this process with one ``ocr.map``; yield ``Result`` s in input order.
 
-    A whole PDF gives one result per page, rendered only when the pipeline is ready for
-    it; a ``Result`` among the items (an error found earlier) is passed on in its place.
+    A whole PDF (or multi-page TIFF) gives one result per page, rendered only when the
+    pipeline is ready for it; a ``Result`` among the items (an error found earlier) is passed on in its place.
     """
     # What map() will give back, in order: a (path, page) label per image sent to it, or
     # a finished Result (an error) to pass on when everything before it is out.
@@ -107,12 +107,13 @@ def read_items(
 
     def sources() -> Iterator[str | os.PathLike | np.ndarray]:
         for path, pages in _grouped(items, pending):
-            if not is_pdf(path) and not pages and tiff_page_count(path) == 1:
+            count = 0 if is_pdf(path) or pages else tiff_page_count(path)
+            if count == 1:  # an image: decoded on the pipeline's loader thread
                 pending.append((path, None))
                 yield path
                 continue
             if not is_pdf(path):  # a multi-page TIFF: one record per page, as for PDFs
-                for number in pages or range(1, tiff_page_count(path) + 1):
+                for number in pages or range(1, count + 1):
                     try:
                         image = load_image(path, page=number)
                     except ImageError as exc:
