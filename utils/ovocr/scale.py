@@ -99,7 +99,8 @@ def read_items(
     """Read items in this process with one ``ocr.map``; yield ``Result`` s in input order.
 
     A whole PDF (or multi-page TIFF) gives one result per page, rendered only when the
-    pipeline is ready for it; a ``Result`` among the items (an error found earlier) is passed on in its place.
+    pipeline is ready for it; a ``Result`` among the items (an error found earlier) is
+    passed on in its place.
     """
     # What map() will give back, in order: a (path, page) label per image sent to it, or
     # a finished Result (an error) to pass on when everything before it is out.
