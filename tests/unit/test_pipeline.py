@@ -43,3 +43,16 @@ def test_options_are_normalised_and_everything_after_the_model_names_is_keyword_
     ]
     with pytest.raises(TypeError):
         load_pipeline("ppocrv6-small-det", "ppocrv6-small-rec", None, "CPU")
+
+
+def test_python_and_the_command_line_pick_the_device_by_one_rule(monkeypatch):
+    # load_pipeline() ran on AUTO whatever OVOCR_DEVICE said; the CLI read it (untrimmed)
+    import inspect
+
+    from ovocr.pipeline import load_pipeline, load_recognizer, runtime_options
+
+    monkeypatch.setenv("OVOCR_DEVICE", " cpu ")
+    assert runtime_options(None, None, "LATENCY", "").device == "CPU"
+    assert runtime_options("AUTO", None, "LATENCY", "").device == "AUTO"  # given: kept
+    for build in (load_pipeline, load_recognizer):
+        assert inspect.signature(build).parameters["device"].default is None

@@ -18,7 +18,7 @@ from PIL.Image import Image as PILImage
 
 from . import builder
 from .detection import Detections, TextDetector
-from .devices import CompileOptions, check_device, resolve_cache_dir
+from .devices import CompileOptions, check_device, default_device, resolve_cache_dir
 from .errors import ImageError
 from .images import load_image, load_image_and_size
 from .models import DEFAULT_DET, DEFAULT_REC, get_model
@@ -53,7 +53,7 @@ class OcrPipeline:
     # Lines read less confidently give no words (PaddleOCR's drop_score, 09-measuring-accuracy).
     min_confidence: float = builder.MIN_CONFIDENCE
     # Regions are cut into lines where words stand this many line heights apart
-    # (two columns, ``ovocr.refine.split_at_gaps``, 09-measuring-accuracy); None: never.
+    # (two columns, ``ovocr.refine.split_at_gaps``, 10-improving-accuracy); None: never.
     gap_ratio: float | None = GAP_RATIO
 
     def detect(self, image: np.ndarray) -> Detections:
@@ -129,7 +129,7 @@ class CropReader:
     """Recogniser (+ optional angle classifier) for images that are already cropped.
 
     Unsure readings get a second look, stretched wider (``ovocr.refine.reread_unsure``,
-    measured in 09-measuring-accuracy); ``reread=RereadSettings(enabled=False)`` turns it off.
+    measured in 10-improving-accuracy); ``reread=RereadSettings(enabled=False)`` turns it off.
     """
 
     recognizer: TextRecognizer
@@ -145,16 +145,19 @@ class CropReader:
 
 
 def runtime_options(
-    device: str, precision: str | None, hint: str, cache_dir: str | os.PathLike | None
+    device: str | None, precision: str | None, hint: str, cache_dir: str | os.PathLike | None
 ) -> CompileOptions:
     """Checked compile options: an unknown device, precision or hint is one clear error.
+
+    ``device=None`` is ``default_device()``: ``$OVOCR_DEVICE`` when set, else ``AUTO`` (the
+    one rule, for Python and the command line alike).
 
     Raises:
         DeviceError: no such device on this machine (the message lists those there are).
         SettingsError: an unknown precision or hint (the message names the valid ones).
     """
     return CompileOptions(
-        device=check_device(device),
+        device=check_device(device or default_device()),
         hint=check_hint(hint),
         precision=check_precision(precision),
         cache_dir=resolve_cache_dir(cache_dir),
@@ -166,7 +169,7 @@ def load_pipeline(
     rec: str = DEFAULT_REC,
     cls: str | None = None,
     *,
-    device: Device | str = "AUTO",
+    device: Device | str | None = None,
     precision: Precision | None = None,
     hint: Hint = "LATENCY",
     cache_dir: str | os.PathLike | None = None,
@@ -180,7 +183,8 @@ def load_pipeline(
         det: detection model name or ``.xml``/``.onnx`` path.
         rec: recognition model name or path.
         cls: optional angle classifier (e.g. ``"ppocrv5-cls"``) for upside-down text.
-        device: OpenVINO device (``CPU``, ``GPU``, ``AUTO``, ``GPU.1``...).
+        device: OpenVINO device (``CPU``, ``GPU``, ``AUTO``, ``GPU.1``...); ``None``:
+            ``$OVOCR_DEVICE`` when set, else ``AUTO`` (``ovocr.devices.default_device``).
         precision: inference precision hint (``"f32"`` for bit-stable results).
         hint: ``LATENCY`` (one image as fast as possible) or ``THROUGHPUT`` (most images
             per second with ``OcrPipeline.map``).
@@ -213,7 +217,7 @@ def load_recognizer(
     rec: str = DEFAULT_REC,
     cls: str | None = None,
     *,
-    device: Device | str = "AUTO",
+    device: Device | str | None = None,
     precision: Precision | None = None,
     hint: Hint = "LATENCY",
     cache_dir: str | os.PathLike | None = None,

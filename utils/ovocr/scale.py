@@ -317,7 +317,7 @@ def read_with_ray(
     from .pipeline import runtime_options
 
     runtime_options(
-        pipeline.get("device", "AUTO"),
+        pipeline.get("device"),
         pipeline.get("precision"),
         "THROUGHPUT",
         pipeline.get("cache_dir"),
