@@ -28,7 +28,7 @@ def folder(tmp_path_factory):
     rng = np.random.default_rng(0)
     classifier = LinearModel(np.zeros(n), np.ones(n), rng.normal(size=(n, 3)), np.zeros(3))
     concepts = (ConceptSpec("address", max_lines=2), ConceptSpec("total", "amount"))
-    model = RegionModel(concepts, classifier, ocr={"det": "d", "rec": "r"})
+    model = RegionModel(concepts, classifier, ocr={"det": "d", "rec": "r"}, features=FEATURE_NAMES)
     return model.save(tmp_path_factory.mktemp("model") / "m")
 
 

@@ -254,10 +254,13 @@ class PageRenderer:
             raise ImageError(f"{self.path}: no page {number} (the PDF has {self.page_count})")
         if not self._isolated:
             return render_page(self.doc, self.path, number, dpi)
-        width, height = self.doc.get_page_size(number - 1)
-        request = {"page": number, "scale": render_scale(width, height, dpi)}
+        import pypdfium2 as pdfium
+
         try:
-            return self._render(request)
+            width, height = self.doc.get_page_size(number - 1)
+            return self._render({"page": number, "scale": render_scale(width, height, dpi)})
+        except pdfium.PdfiumError as exc:
+            raise ImageError(f"{self.path}: page {number}: cannot render ({exc})") from None
         except _Over as over:
             self._stop()
             raise ImageError(f"{self.path}: page {number}: {over}; skipped") from None
@@ -285,12 +288,14 @@ class PageRenderer:
         if self._child is not None and self._child.poll() is None:
             return self._child
         worker = Path(__file__).with_name("pdf_worker.py")
-        self._child = subprocess.Popen(
-            [sys.executable, "-I", str(worker), os.fsdecode(self.path), str(self.memory)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
-        )
+        try:
+            self._child = subprocess.Popen(
+                [sys.executable, "-I", str(worker), os.fsdecode(self.path), str(self.memory)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+        except OSError as exc:
+            raise ImageError(f"cannot start the PDF renderer ({exc.strerror or exc})") from None
         self._buffer = b""
         assert self._child.stdin is not None
         self._child.stdin.write(json.dumps({"password": self.password}).encode() + b"\n")
