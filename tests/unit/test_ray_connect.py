@@ -4,6 +4,7 @@ line, and Ray does not take SIGTERM away from the caller. No Ray is started here
 from __future__ import annotations
 
 import http.server
+import os
 import signal
 import socket
 import sys
@@ -103,3 +104,37 @@ def test_connect_probes_before_ray_init_and_keeps_the_sigterm_handler(monkeypatc
         assert calls == [None]  # ray.init never ran on the bad address
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class Stop(BaseException):
+    pass
+
+
+def test_sigterm_while_ray_starts_goes_to_the_callers_handler(monkeypatch):
+    seen: list[str | None] = []
+
+    def fake_init(**kwargs) -> None:
+        # Ray's own handler exits 15; its C++ crash handler is off while it starts
+        seen.append(os.environ.get("RAY_DISABLE_FAILURE_SIGNAL_HANDLER"))
+        raise SystemExit(signal.SIGTERM)
+
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = fake_init  # type: ignore[attr-defined]
+    fake.data = types.ModuleType("ray.data")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.setitem(sys.modules, "ray.data", fake.data)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    monkeypatch.delenv("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", raising=False)
+
+    def stop(*_args) -> None:
+        raise Stop
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with pytest.raises(Stop):  # the CLI's handler: exit 143, not Ray's 15
+            cluster.connect(None)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == ["1"]
+    assert "RAY_DISABLE_FAILURE_SIGNAL_HANDLER" not in os.environ

@@ -28,9 +28,23 @@ def connect(address: str | None = None) -> None:
     Data's log of every job, and the driver's C++ notices. Ray's full logs stay in
     ``/tmp/ray/session_*/logs``.
     """
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline rooms: no phone-home
+    # The driver's C++ core would print a stack dump and abort on SIGTERM (exit 134); with
+    # this the signal stays Python's. Set only while Ray starts (the processes of a local
+    # Ray started here inherit it: their crashes are then logged without a stack dump).
+    own_flag = "RAY_DISABLE_FAILURE_SIGNAL_HANDLER" not in os.environ
+    if own_flag:
+        os.environ["RAY_DISABLE_FAILURE_SIGNAL_HANDLER"] = "1"
+    try:
+        _connect(address)
+    finally:
+        if own_flag:
+            os.environ.pop("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", None)
+
+
+def _connect(address: str | None) -> None:
     import logging
 
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline rooms: no phone-home
     try:
         import ray
         import ray.data
@@ -51,7 +65,8 @@ def connect(address: str | None = None) -> None:
     if address:
         probe_cluster(address)
     # ray.init replaces the SIGTERM handler with one that exits 15 through Ray's C++
-    # shutdown (a stack dump); the caller's handler (the CLI's: exit 143) is put back.
+    # shutdown; the caller's handler (the CLI's: exit 143) is put back, and a SIGTERM
+    # while Ray starts goes to it too.
     main_thread = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
     try:
@@ -64,6 +79,10 @@ def connect(address: str | None = None) -> None:
     except ValueError as exc:  # an address Ray cannot use (ray://... without ray[client])
         first = (str(exc).strip().splitlines() or ["unusable address"])[0]
         raise OvocrError(f"Ray address {address!r}: {first}") from None
+    except SystemExit as exc:  # Ray's handler: SIGTERM arrived while Ray started
+        if exc.code == signal.SIGTERM and callable(sigterm):
+            sigterm(signal.SIGTERM, None)
+        raise
     finally:
         if main_thread and sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)

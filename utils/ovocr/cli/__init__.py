@@ -31,8 +31,11 @@ from ..errors import OvocrError
 _EXIT_INTERRUPTED = 130
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out."""
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so temporary files are removed on the way out.
+
+    A ``BaseException``, as ``KeyboardInterrupt``: no ``except Exception`` on the way
+    (a batch's per-file handler, Ray Data's error logging) takes it for an error."""
 
 
 def _terminate(_signum: int, _frame: Any) -> None:
@@ -89,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
+        _stop_ray()
     try:
         finish_stdout()
     except ClosedOutput:
@@ -98,6 +102,14 @@ def main(argv: list[str] | None = None) -> int:
             error(str(exc))
         return EXIT_FATAL
     return code
+
+
+def _stop_ray() -> None:
+    """Shut down a Ray this command started (``--engine ray``) before Python exits: left to
+    Ray's exit hook, a job cut short by Ctrl-C or SIGTERM can crash the interpreter."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
 
 
 def _run(args: argparse.Namespace) -> int:
