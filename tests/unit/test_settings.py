@@ -70,3 +70,25 @@ def test_precision_and_hint_are_checked_with_the_valid_choices():
         check_precision("fp32")
     with pytest.raises(SettingsError, match="choose one of LATENCY, THROUGHPUT"):
         check_hint("FASTEST")
+
+
+def test_one_function_decides_what_a_stage_runs_with_and_the_page_cache_follows_it(monkeypatch):
+    # DbParams() holds PaddleOCR's defaults; the registry's models run with their own
+    # values (e.g. the width rule). settings_for is the one rule: the stages build their
+    # settings with it and the page cache keys on it (it recomputed them by itself).
+    import dataclasses
+
+    from ovocr import models
+    from ovocr.detection import DbDetector
+    from ovocr.recognition import CtcRecognizer
+    from ovocr.regions.cache import settings_key
+    from ovocr.settings import DbParams, RecParams
+
+    det, rec = models.REGISTRY[models.DEFAULT_DET], models.REGISTRY[models.DEFAULT_REC]
+    assert DbDetector.settings_for(det).limit_type == "width" != DbParams().limit_type
+    assert DbDetector.settings_for(det, {"box_thresh": 0.5}).box_thresh == 0.5
+    assert CtcRecognizer.settings_for(rec) == RecParams.from_dict(rec.params)
+    before = settings_key(det.name, rec.name, "f32")
+    changed = dataclasses.replace(DbDetector.settings_for(det), box_thresh=0.42)
+    monkeypatch.setattr(DbDetector, "settings_for", classmethod(lambda cls, spec, o=None: changed))
+    assert settings_key(det.name, rec.name, "f32") != before

@@ -24,7 +24,7 @@ import pyclipper
 from .devices import CompileOptions, ThreadRequests, compile_model
 from .geometry import clip_quad, order_quad
 from .settings import BoxParams, DbParams, StageSettings
-from .specs import PreparedModel, family_class
+from .specs import ModelSpec, PreparedModel, family_class
 from .strips import Strip, plan_strips, stitch
 
 
@@ -277,8 +277,14 @@ class TextDetector(ThreadRequests):
         self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
         self.model = model
-        self.settings: Any = self.Settings.from_dict(model.spec.params, overrides)
+        self.settings: Any = self.settings_for(model.spec, overrides)
         self.compiled = compile_model(model.path, options)
+
+    @classmethod
+    def settings_for(cls, spec: ModelSpec, overrides: dict[str, Any] | None = None) -> Any:
+        """The settings this detector runs ``spec`` with: the registry's values (and
+        ``overrides``) over the family's defaults. The one rule, also for cache keys."""
+        return cls.Settings.from_dict(spec.params, overrides or {})
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
         """RGB image in; the input tensor and the ``(sy, sx)`` scale back to image pixels out."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from .devices import CompileOptions, ThreadRequests, compile_model
 from .settings import ClsParams, RecParams
-from .specs import PreparedModel, family_class
+from .specs import ModelSpec, PreparedModel, family_class
 from .text import Decoder, TextRules
 
 
@@ -213,7 +213,7 @@ class TextRecognizer(ThreadRequests):
         self, model: PreparedModel, options: CompileOptions | None = None, **overrides: Any
     ) -> None:
         self.model = model
-        self.settings: RecParams = RecParams.from_dict(model.spec.params, overrides)
+        self.settings: RecParams = self.settings_for(model.spec, overrides)
         self.charset = model.charset
         self.height = self.settings.height
         self.fixed_width = self.settings.width
@@ -223,6 +223,12 @@ class TextRecognizer(ThreadRequests):
         # Spaces, Unicode look-alikes, alphabet (ovocr.text, explained in 10-improving-accuracy).
         self.text_rules = self.rules(self.settings.alphabet)
         self.compiled = compile_model(model.path, options)
+
+    @classmethod
+    def settings_for(cls, spec: ModelSpec, overrides: dict[str, Any] | None = None) -> RecParams:
+        """The settings this recogniser runs ``spec`` with: the registry's values (and
+        ``overrides``) over ``RecParams``' defaults. The one rule, also for cache keys."""
+        return RecParams.from_dict(spec.params, overrides or {})
 
     @property
     def params(self) -> RecParams:

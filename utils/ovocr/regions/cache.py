@@ -23,7 +23,6 @@ from ..detection import DETECTORS
 from ..models import REGISTRY, models_dir
 from ..pipeline import OcrPipeline
 from ..recognition import RECOGNIZERS
-from ..settings import RecParams
 from ..types import PAGE_SCHEMA, Page
 
 
@@ -42,8 +41,8 @@ def settings_key(det: str, rec: str, precision: str | None) -> str:
     changed are not reused after it.
     """
     params: dict[str, Any] = {
-        det: _stage_settings(det, {family: c.Settings for family, c in DETECTORS.items()}),
-        rec: _stage_settings(rec, dict.fromkeys(RECOGNIZERS, RecParams)),
+        det: _stage_settings(det, DETECTORS),
+        rec: _stage_settings(rec, RECOGNIZERS),
         "schema": PAGE_SCHEMA,
     }
     params["pipeline"] = {  # page assembly: confidence floor, line splitting at gaps...
@@ -55,11 +54,11 @@ def settings_key(det: str, rec: str, precision: str | None) -> str:
     return f"{det}|{rec}|{precision or 'default'}|{digest.hexdigest()[:12]}"
 
 
-def _stage_settings(name: str, settings_of: dict[str, Any]) -> Any:
+def _stage_settings(name: str, stages: dict[str, Any]) -> Any:
     spec = REGISTRY.get(name)
-    if spec is None or spec.family not in settings_of:
+    if spec is None or spec.family not in stages:
         return None  # a local model file: its name is in the key, its settings are not known
-    return asdict(settings_of[spec.family].from_dict(spec.params))
+    return asdict(stages[spec.family].settings_for(spec))  # as the stage decides
 
 
 def page_key(image: str | os.PathLike, settings: str) -> str:
