@@ -79,7 +79,7 @@ def test_interrupted_conversion_leaves_no_entry(private_cache, monkeypatch):
     monkeypatch.setattr(ov, "save_model", broken_save)
     with pytest.raises(KeyboardInterrupt):
         prepare("ppocrv5-cls")
-    assert sorted(p.name for p in private_cache.iterdir()) == [".wheels"]
+    assert sorted(p.name for p in private_cache.iterdir()) == [".locks", ".wheels"]  # no entry
 
 
 @pytest.mark.parametrize("name", [DEFAULT_DET, DEFAULT_REC])
