@@ -101,7 +101,8 @@ def test_fields_reads_new_receipts_as_json_lines(trained, tmp_path):
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [Path(r["image"]).name for r in records] == ["100.jpg", "101.jpg"]
     for record, keys in zip(records, truths.values()):
-        assert set(record) == {"image", "fields", "regions"}
+        assert set(record) == {"image", "fields", "values", "regions"}
+        assert record["values"]["total"] == [keys["total"]]
         assert set(record["fields"]) == {"company", "date", "address", "total"}
         assert record["fields"]["total"] == keys["total"]
         assert record["fields"]["date"] == keys["date"]
