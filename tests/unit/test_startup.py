@@ -31,6 +31,13 @@ def test_lazy_names_are_the_real_ones():
         ovocr.load_pipline  # noqa: B018
 
 
+def test_submodules_are_reached_from_the_package_without_their_own_import():
+    # Notebooks write ovocr.devices.device_selector() after a plain `import ovocr`.
+    code = "import ovocr; print(ovocr.devices.__name__, ovocr.regions.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.split() == ["ovocr.devices", "ovocr.regions"], done.stderr
+
+
 def test_ctrl_c_while_the_command_modules_load_is_one_line_and_130(monkeypatch, capsys):
     from ovocr import cli
     from ovocr.cli.common import EXIT_INTERRUPTED

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from importlib.util import find_spec
 from typing import TYPE_CHECKING, Any
 
 from .errors import DeviceError, ImageError, ModelError, OfflineError, OvocrError
@@ -63,6 +64,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(import_module(_LAZY[name], __name__), name)
         globals()[name] = value  # later lookups skip this function
         return value
+    if find_spec(f"{__name__}.{name}") is not None:
+        # ``ovocr.devices`` and the other modules work without their own import, as before
+        # the names above became lazy: importing a submodule binds it on the package.
+        return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'ovocr' has no attribute {name!r}")
 
 
