@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from ovocr.errors import ModelError
 from ovocr.regions.classifiers import ClassifierArraysError, classifier_from_arrays
+from ovocr.regions.fitting import export_trees, fit_softmax, fit_trees
 from ovocr.regions.model import RegionModel
 from ovocr.regions.sroie import KINDS
-from ovocr.regions.train import export_trees, fit_softmax, fit_trees, train_model
+from ovocr.regions.train import train_model
 from regions_factory import receipt
 from sklearn.ensemble import HistGradientBoostingClassifier
 
