@@ -28,6 +28,10 @@ from ovocr.types import Line, Page, Word
         ("date", "10 May 2018 18:19", "10 May 2018"),
         ("date", "2018-03-23 10:00", "2018-03-23"),
         ("date", "TEL 03-51213881", ""),
+        ("date", "DATE: March 23, 1995", "March 23, 1995"),  # month first, as on forms
+        ("date", "Signed on: June 2, 1995", "June 2, 1995"),
+        ("date", "Sept. 2nd 1995 memo", "Sept. 2nd 1995"),
+        ("date", "MARCH 2019 BUDGET", ""),  # a month and a year, no day
         ("amount", "TOTAL ROUNDED RM 33.90", "33.90"),
         ("amount", "Nett Total: $8.20", "$8.20"),
         ("amount", "TOTAL 1,234.50", "1,234.50"),

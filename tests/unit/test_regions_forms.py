@@ -8,10 +8,11 @@ import re
 import numpy as np
 import pytest
 from ovocr.errors import ModelError
+from ovocr.regions.annotations import load_annotations
 from ovocr.regions.evaluation import score_fields
 from ovocr.regions.features import GENERIC_FEATURES, RECEIPT_FEATURES
 from ovocr.regions.fields import FieldsResult, fields_from_regions, values_from_regions
-from ovocr.regions.forms import render_form, write_forms
+from ovocr.regions.forms import form_folders, render_form, write_forms
 from ovocr.regions.funsd import load_funsd_annotations
 from ovocr.regions.model import RegionModel
 from ovocr.regions.synthetic import _content
@@ -156,3 +157,14 @@ def test_funsd_title_and_every_date_answer(tmp_path):
     assert annotation.values == {"title": "FAX COVER", "date": "12 /10 /98"}
     assert [r.concept for r in annotation.regions] == ["title", "date", "date"]
     assert annotation.regions[0].box.to_pixels(500, 400) == pytest.approx((200, 30, 400, 60))
+
+
+def test_form_folders_draws_train_and_test_forms_in_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    train, test = form_folders(2, 1)
+    assert train.parent == test.parent == tmp_path / "ovocr" / "forms"
+    train_anns = load_annotations(train / "annotations.json")
+    test_anns = load_annotations(test / "annotations.json")
+    assert len(train_anns) == 2 and len(test_anns) == 1
+    train_pixels = [a.image.read_bytes() for a in train_anns]
+    assert test_anns[0].image.read_bytes() not in train_pixels  # other seeds

@@ -17,7 +17,7 @@
 The model is a two-stage detector: the OCR's text lines are the proposals, a learnt
 classifier picks the lines of each concept (``ovocr.regions.model``).
 
-Explained in 06-custom-text-regions.
+Explained in 07-reading-fields.
 """
 
 from __future__ import annotations

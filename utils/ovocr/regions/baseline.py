@@ -1,7 +1,7 @@
 """The no-training baseline for receipts: generic OCR of the whole page + simple rules.
 
 What a programmer writes in an afternoon without labelled data, to measure what training
-buys (06-custom-text-regions compares both):
+buys (07-reading-fields compares both):
 
 - ``company``: the first of the top ``TOP_ROWS`` rows with a company word (SDN BHD,
   ENTERPRISE, TRADING...), else the first row.

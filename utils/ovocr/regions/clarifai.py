@@ -9,7 +9,7 @@ response into :class:`~ovocr.regions.annotations.Region` objects, which
 
 :func:`predict` makes the live REST call; it needs a personal access token
 (``CLARIFAI_PAT``) and the network, and nothing else in ``ovocr`` depends on it.
-Explained in 06-custom-text-regions.
+Explained in 07-reading-fields.
 """
 
 from __future__ import annotations

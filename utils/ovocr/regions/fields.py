@@ -9,7 +9,7 @@ halves of neighbouring lines, read as garbage), and cuts the field value out of 
 text by the concept's kind. A crop that cannot be read is reported in ``errors`` and
 the other fields are still returned.
 
-Explained in 06-custom-text-regions.
+Explained in 07-reading-fields.
 
 Example:
     >>> reader = load_field_reader("models/fields-sroie", precision="f32")  # doctest: +SKIP

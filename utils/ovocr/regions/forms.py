@@ -165,3 +165,15 @@ def write_forms(folder: str | os.PathLike, count: int, first_seed: int = 0) -> P
         records.append(Annotation(path, WIDTH, HEIGHT, form.regions, form.values))
     save_annotations(root / "annotations.json", records)
     return root
+
+
+def form_folders(n_train: int = 12, n_test: int = 6) -> tuple[Path, Path]:
+    """``(train, test)``: ``n_train`` and ``n_test`` drawn forms in the ovocr cache, next to
+    the drawn receipts (``synthetic_dir().parent / "forms"``). Test seeds follow the
+    training ones, so no test form is a training form; forms already drawn are kept."""
+    from .synthetic import synthetic_dir
+
+    root = synthetic_dir().parent / "forms"
+    train = write_forms(root / f"train-{n_train}", n_train, 0)
+    test = write_forms(root / f"test-{n_test}", n_test, 10_000)
+    return train, test

@@ -23,7 +23,7 @@ receipts, ``benchmarks/fields.py --cv``):
   A currency word (``RM 10.60``, ``RM10.60``) is read through but not kept: the training
   keys write ``RM`` on 1 of the 14 receipts that print it against the total.
 
-Explained in 06-custom-text-regions.
+Explained in 07-reading-fields.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ SUFFIX = re.compile(r"\b(SDN\.?\s*BHD\.?|S/B|BHD\.?|BERHAD)(?=\s|$)", re.I)
 # Only letters that are never a unit or block letter after a number (118B, 1851-A are).
 _DIGIT_LOOKALIKES = str.maketrans("OoIl|", "00111")
 # A full stop between two words of an address (not NO. 5) is a comma the OCR misread.
+# A date written month first, as forms and letters do: "March 23, 1995", "Sept. 2nd 1995".
+MONTH_FIRST = re.compile(
+    r"\b(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?\s*"
+    r"\d{1,2}(?:ST|ND|RD|TH)?(?:,\s*|\s+)(?:(?:19|20)\d{2}|\d{2})(?!\d)",
+    re.IGNORECASE,
+)
 _FULL_STOP = re.compile(r"(?<!\bNO)(?<=[A-Za-z0-9]{2})\.(?=\s?[A-Za-z0-9]{2})", re.I)
 
 
@@ -92,6 +98,8 @@ def extract_value(kind: str, text: str) -> str:
     Example:
         >>> extract_value("date", "DATE: 25/12/2018 8:13:39 PM")
         '25/12/2018'
+        >>> extract_value("date", "DATE: March 23, 1995")
+        'March 23, 1995'
         >>> extract_value("amount", "TOTAL ROUNDED RM 33.90")
         '33.90'
         >>> extract_value("name", "99 SPEED MART S/B (519537-X)")
@@ -105,8 +113,8 @@ def extract_value(kind: str, text: str) -> str:
     if kind == "address":
         return clean_address(text)
     if kind == "date":
-        match = DATE.search(text)
-        return match.group(0) if match else ""
+        found = [m for m in (DATE.search(text), MONTH_FIRST.search(text)) if m]
+        return min(found, key=lambda m: m.start()).group(0) if found else ""
     if kind == "amount":
         found = list(AMOUNT.finditer(text))
         if not found:
