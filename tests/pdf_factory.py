@@ -59,22 +59,8 @@ def encrypted_pdf(path: Path, text: str = "SECRET", password: str = "secret") ->
         b"<< /Filter /Standard /V 1 /R 2 /O <%s> /U <%s> /P %d >>"
         % (owner.hex().encode(), user.hex().encode(), permissions),
     ]
-    body = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, 1):
-        offsets.append(len(body))
-        body += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(body)
-    body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    body += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    body += b"trailer\n<< /Size %d /Root 1 0 R /Encrypt 6 0 R /ID [<%s> <%s>] >>\n" % (
-        len(objects) + 1,
-        file_id.hex().encode(),
-        file_id.hex().encode(),
-    )
-    body += b"startxref\n%d\n%%%%EOF\n" % xref
-    path.write_bytes(bytes(body))
-    return path
+    trailer = b" /Encrypt 6 0 R /ID [<%s> <%s>]" % (file_id.hex().encode(), file_id.hex().encode())
+    return _pdf(objects, path, trailer)
 
 
 def broken_pdf(path: Path, source: Path) -> Path:
@@ -83,8 +69,9 @@ def broken_pdf(path: Path, source: Path) -> Path:
     return path
 
 
-def _pdf(objects: list[bytes], path: Path) -> Path:
-    """Write ``objects`` (numbered from 1; 1 is the catalog) as a PDF with its xref table."""
+def _pdf(objects: list[bytes], path: Path, trailer: bytes = b"") -> Path:
+    """Write ``objects`` (numbered from 1; 1 is the catalog) as a PDF with its xref table;
+    ``trailer`` adds entries to the trailer dictionary (an encryption dictionary, say)."""
     body = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, obj in enumerate(objects, 1):
@@ -93,8 +80,9 @@ def _pdf(objects: list[bytes], path: Path) -> Path:
     xref = len(body)
     body += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     body += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    body += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+    body += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
         len(objects) + 1,
+        trailer,
         xref,
     )
     path.write_bytes(bytes(body))

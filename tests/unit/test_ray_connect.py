@@ -49,6 +49,17 @@ def grpc_like_server() -> Iterator[str]:
     listener.close()
 
 
+def use_fake_ray(monkeypatch, init) -> None:
+    """A stand-in `ray` module whose `init` is ``init``, and no RAY_ADDRESS."""
+    fake = types.ModuleType("ray")
+    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
+    fake.init = init  # type: ignore[attr-defined]
+    fake.data = types.ModuleType("ray.data")  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.setitem(sys.modules, "ray.data", fake.data)
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+
+
 def test_nothing_listening_is_one_clear_error():
     address = f"127.0.0.1:{closed_port()}"
     with pytest.raises(OvocrError, match=f"no Ray cluster at {address}: .*refused"):
@@ -82,13 +93,7 @@ def test_connect_probes_before_ray_init_and_keeps_the_sigterm_handler(monkeypatc
         calls.append(kwargs["address"])
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(15))
 
-    fake = types.ModuleType("ray")
-    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
-    fake.init = fake_init  # type: ignore[attr-defined]
-    fake.data = types.ModuleType("ray.data")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ray", fake)
-    monkeypatch.setitem(sys.modules, "ray.data", fake.data)
-    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    use_fake_ray(monkeypatch, fake_init)
 
     def mine(*_args) -> None:
         pass
@@ -118,13 +123,7 @@ def test_sigterm_while_ray_starts_goes_to_the_callers_handler(monkeypatch):
         seen.append(os.environ.get("RAY_DISABLE_FAILURE_SIGNAL_HANDLER"))
         raise SystemExit(signal.SIGTERM)
 
-    fake = types.ModuleType("ray")
-    fake.is_initialized = lambda: False  # type: ignore[attr-defined]
-    fake.init = fake_init  # type: ignore[attr-defined]
-    fake.data = types.ModuleType("ray.data")  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "ray", fake)
-    monkeypatch.setitem(sys.modules, "ray.data", fake.data)
-    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    use_fake_ray(monkeypatch, fake_init)
     monkeypatch.delenv("RAY_DISABLE_FAILURE_SIGNAL_HANDLER", raising=False)
 
     def stop(*_args) -> None:
