@@ -64,12 +64,14 @@ def render_words(folder: Path, count: int = 40, seed: int = 0) -> list[CropSampl
         pad = int(rng.integers(4, 10))
         ink = tuple(int(v) for v in rng.integers(0, 90, 3))
         paper = tuple(int(v) for v in rng.integers(170, 256, 3))
-        image = Image.new("RGB", (right - left + 2 * pad, bottom - top + 2 * pad), paper)
+        image = Image.new("RGB", (int(right - left) + 2 * pad, int(bottom - top) + 2 * pad), paper)
         ImageDraw.Draw(image).text((pad - left, pad - top), text, fill=ink, font=font)
         if i % 3 == 2:  # condensed, low resolution, blurred
             small = int(rng.integers(9, 13))
             size = (max(2, image.width * small * 6 // (10 * image.height)), small)
-            image = image.resize(size, Image.BILINEAR).filter(ImageFilter.GaussianBlur(0.6))
+            image = image.resize(size, Image.Resampling.BILINEAR).filter(
+                ImageFilter.GaussianBlur(0.6)
+            )
         out.append(CropSample(_save(image, folder / f"word_{i}.png"), text))
     return out
 
@@ -104,11 +106,12 @@ def render_scenes(folder: Path, count: int = 6, seed: int = 0) -> list[SceneSamp
             draw.rectangle((left - 8, top - 6, right + 8, bottom + 6), fill=(250, 250, 245, 255))
             draw.text((x, y), text, fill=(20, 20, 30, 255), font=font)
             center = ((left + right) / 2, (top + bottom) / 2)
-            layer = layer.rotate(angle, resample=Image.BICUBIC, center=center)
+            layer = layer.rotate(angle, resample=Image.Resampling.BICUBIC, center=center)
             image.paste(layer, mask=layer)
             corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], float)
             quad = _rotate(corners, center, angle)  # PIL and OpenCV both turn anticlockwise
-            words.append(GroundTruthWord(tuple(map(tuple, quad)), text))
+            (ax, ay), (bx, by), (cx, cy), (dx, dy) = (tuple(map(float, p)) for p in quad)
+            words.append(GroundTruthWord(((ax, ay), (bx, by), (cx, cy), (dx, dy)), text))
         out.append(SceneSample(_save(image, folder / f"scene_{n}.png"), tuple(words)))
     return out
 
@@ -123,7 +126,9 @@ def render_receipts(folder: Path, count: int = 2, seed: int = 0) -> list[Documen
     font = unicode_font(22)
     out = []
     for n in range(count):
-        rows = [("INVOICE NO: " + str(int(rng.integers(10000, 99999))), None)]
+        rows: list[tuple[str, str | None]] = [
+            ("INVOICE NO: " + str(int(rng.integers(10000, 99999))), None)
+        ]
         rows += [
             (ITEMS[int(rng.integers(len(ITEMS)))], f"{rng.uniform(1, 30):.2f}") for _ in range(8)
         ]
@@ -139,6 +144,6 @@ def render_receipts(folder: Path, count: int = 2, seed: int = 0) -> list[Documen
                 x0, y0, x1, y1 = draw.textbbox((x, y), text, font=font)
                 draw.text((x, y), text, fill=(25, 25, 25), font=font)
                 lines.append(GroundTruthWord(((x0, y0), (x1, y0), (x1, y1), (x0, y1)), text))
-                x = x1 + int(rng.integers(14, 44))  # the price: two to six spaces on
+                x = int(x1) + int(rng.integers(14, 44))  # the price: two to six spaces on
         out.append(DocumentSample(_save(image, folder / f"receipt_{n}.png"), tuple(lines)))
     return out

@@ -221,7 +221,7 @@ def normalize_char(char: str) -> str:
     return unicodedata.normalize("NFKC", char)
 
 
-def normalize_text(text: str, steps: Sequence[int]) -> tuple[str, np.ndarray]:
+def normalize_text(text: str, steps: Sequence[int] | np.ndarray) -> tuple[str, np.ndarray]:
     """Normalise each character (``normalize_char``) and keep one time step per character.
 
     A character that becomes several (``ﬁ`` -> ``fi``) repeats its time step; one that
@@ -275,7 +275,7 @@ class TextRules:
         if self.mask is not None and not self.auto:
             probs = np.where(self.mask, probs, 0.0)
         text, confidence, steps = decode(probs, self.charset)
-        if self.auto and stray_characters(text):
+        if self.auto and self.mask is not None and stray_characters(text):
             probs = np.where(self.mask, probs, 0.0)
             text, confidence, steps = decode(probs, self.charset)
         if self.space is not None and self.space_threshold is not None:

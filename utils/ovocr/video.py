@@ -29,6 +29,8 @@ from .errors import ImageError
 from .types import Page
 
 if TYPE_CHECKING:
+    import cv2
+
     from .pipeline import OcrPipeline
 
 CLIP_TEXTS = ("OPENVINO", "RAY DATA 2026", "EXIT 42")
@@ -51,7 +53,7 @@ class FrameResult:
     page: Page
 
 
-def open_video(source: str | os.PathLike | int) -> tuple[object, float]:
+def open_video(source: str | os.PathLike | int) -> tuple[cv2.VideoCapture, float]:
     """Open a video file or a camera (an int, e.g. ``0``); return the capture and its fps.
 
     Raises:
@@ -178,6 +180,8 @@ def ocr_video(
 
     try:
         for page in ocr.map(sampled()):
+            if isinstance(page, ImageError):  # a frame OCR could not read: stop with its error
+                raise page
             group = next(g for g in groups if g[2] is None)
             group[2] = page
             flush()
@@ -188,7 +192,7 @@ def ocr_video(
             writer.release()
 
 
-def _writer(path: str | os.PathLike, fps: float, shape: tuple[int, ...]) -> object:
+def _writer(path: str | os.PathLike, fps: float, shape: tuple[int, ...]) -> cv2.VideoWriter:
     import cv2
 
     path = Path(path)
@@ -196,7 +200,7 @@ def _writer(path: str | os.PathLike, fps: float, shape: tuple[int, ...]) -> obje
     if codec is None:
         raise ValueError(f"{path}: write video as one of {', '.join(_CODECS)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, (shape[1], shape[0]))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), fps, (shape[1], shape[0]))
     if not writer.isOpened():
         raise ImageError(f"{path}: OpenCV cannot write {codec} video here")
     return writer
