@@ -1,5 +1,9 @@
+import functools
 import hashlib
+import http.server
+import socket
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +22,32 @@ def no_shared_data(monkeypatch, tmp_path):
     return tmp_path
 
 
-def served(tmp_path: Path, data: bytes) -> tuple[str, str]:
-    """A file:// URL holding ``data`` and its sha256: a download without the network."""
-    source = tmp_path / "served.bin"
-    source.write_bytes(data)
-    return source.as_uri(), hashlib.sha256(data).hexdigest()
+@pytest.fixture
+def served(tmp_path: Path):
+    """Serve files of a folder over HTTP on localhost: a download without the network.
+
+    ``served(data)`` writes ``data`` and returns its URL and sha256.
+    """
+    root = tmp_path / "www"
+    root.mkdir()
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def serve(data: bytes, name: str = "served.bin") -> tuple[str, str]:
+        (root / name).write_bytes(data)
+        url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
+        return url, hashlib.sha256(data).hexdigest()
+
+    yield serve
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep the test output clean
+        pass
 
 
 def test_shared_photo_comes_first(monkeypatch, tmp_path):
@@ -59,29 +84,48 @@ def test_a_verified_cached_photo_is_used_and_a_corrupt_one_is_not(no_shared_data
     assert samples.sample_image(download_photo=False).name == samples.SIGN_NAME
 
 
-def test_download_writes_only_verified_files(tmp_path):
-    url, digest = served(tmp_path, b"x" * 1000)
+def test_download_writes_only_verified_files(tmp_path, served):
+    url, digest = served(b"x" * 1000)
     target = tmp_path / "out" / "photo.jpg"
     assert samples.download(url, target, digest) == target
     assert target.read_bytes() == b"x" * 1000
     assert sorted(p.name for p in target.parent.iterdir()) == ["photo.jpg"]
 
 
-def test_download_rejects_a_wrong_checksum_without_leaving_files(tmp_path):
-    url, _ = served(tmp_path, b"tampered")
+def test_download_keeps_a_verified_copy_and_replaces_a_corrupt_one(tmp_path, served, capsys):
+    url, digest = served(b"z" * 300)
+    target = tmp_path / "out" / "photo.jpg"
+    samples.download(url, target, digest)
+    target.write_bytes(b"corrupt")  # e.g. a disk error since
+    assert samples.download(url, target, digest).read_bytes() == b"z" * 300
+    (tmp_path / "www" / "served.bin").unlink()  # now only the verified copy can answer
+    assert samples.download(url, target, digest).read_bytes() == b"z" * 300
+    said = capsys.readouterr()
+    assert str(tmp_path) not in said.out + said.err  # pooch's log lines name the cache path
+
+
+def test_download_rejects_a_wrong_checksum_without_leaving_files(tmp_path, served):
+    url, _ = served(b"tampered")
     target = tmp_path / "out" / "photo.jpg"
     with pytest.raises(OvocrError, match="does not match"):
         samples.download(url, target, "0" * 64)
     assert list(target.parent.iterdir()) == []
 
 
-def test_download_limits_size_and_reports_unreachable_sources(tmp_path):
-    url, digest = served(tmp_path, b"y" * 5000)
+def test_download_limits_size_and_reports_unreachable_sources(tmp_path, served):
+    url, digest = served(b"y" * 5000)
     with pytest.raises(OvocrError, match="larger than 100 bytes"):
         samples.download(url, tmp_path / "big.jpg", digest, max_bytes=100)
+    assert list(tmp_path.glob("*.jpg")) == [] and list(tmp_path.glob("tmp*")) == []
     with pytest.raises(OfflineError, match="cannot download"):
-        samples.download((tmp_path / "missing").as_uri(), tmp_path / "m.jpg", digest)
-    assert not (tmp_path / "big.jpg").exists()
+        samples.download(url.replace("served.bin", "missing"), tmp_path / "m.jpg", digest)
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    with pytest.raises(OfflineError, match="cannot download"):
+        samples.download(f"http://127.0.0.1:{port}/photo.jpg", tmp_path / "m.jpg", digest)
+    assert not (tmp_path / "big.jpg").exists() and not (tmp_path / "m.jpg").exists()
 
 
 def test_rendered_sign_has_the_photo_size_and_is_deterministic():

@@ -5,8 +5,8 @@ Explained in 05-ocr-pipeline. ``sample_image()`` returns the first of:
 1. ``../shared/data/samples/intel_rnb.jpg``, the photo of OpenVINO's OCR tutorial (the
    Robert N. Noyce building), when the shared evaluation data is present;
 2. a copy of that photo downloaded from the OpenVINO notebooks repository (for online
-   users: time- and size-limited, checked against a pinned sha256, written atomically
-   into the user's cache folder, ``~/.cache/ovocr/samples`` on Linux);
+   users: fetched with ``pooch``, time- and size-limited, checked against a pinned sha256,
+   written atomically into the user's cache folder, ``~/.cache/ovocr/samples`` on Linux);
 3. ``data/rnb_sign.png``, a picture rendered with PIL (``data/make_samples.py``) that
    carries the same words, so a fresh clone runs the notebooks offline.
 
@@ -20,11 +20,10 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import time
-import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,37 +66,64 @@ def download(
 ) -> Path:
     """Fetch ``url`` into ``target`` only if it arrives whole, in time and with ``sha256``.
 
-    The bytes go to a temporary file beside ``target`` that is renamed into place after
-    the checksum matches, so an interrupted or wrong download never leaves a file behind.
+    ``pooch.retrieve`` does the bookkeeping: the bytes go to a temporary file beside
+    ``target``, renamed into place only when the checksum matches, and a verified
+    ``target`` is not fetched again. ``_limited_fetch`` adds what pooch leaves to its
+    downloader: a size cap and a deadline for the whole transfer, not just each read.
 
     Raises:
         OfflineError: the server cannot be reached or the download takes over ``timeout`` s.
         OvocrError: the file is larger than ``max_bytes`` or its checksum differs.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + timeout
-    digest = hashlib.sha256()
-    size = 0
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    tmp = Path(tmp_name)
+    import pooch
+    import requests
+
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # its INFO lines print the user's cache path
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:
-            while chunk := resp.read(1 << 16):
+        path = pooch.retrieve(
+            url,
+            known_hash=f"sha256:{sha256}",
+            fname=target.name,
+            path=target.parent,
+            downloader=_limited_fetch(timeout, max_bytes),
+        )
+    except requests.RequestException as exc:
+        raise OfflineError(f"{url}: cannot download ({exc})") from None
+    except ValueError as exc:  # pooch's checksum mismatch
+        if "hash" not in str(exc).lower():
+            raise
+        raise OvocrError(f"{url}: sha256 does not match {sha256}") from None
+    except OSError as exc:
+        raise OfflineError(f"{url}: cannot download ({exc})") from None
+    finally:
+        logger.setLevel(level)
+    return Path(path)
+
+
+def _limited_fetch(timeout: float, max_bytes: int) -> Callable[[str, str, object], None]:
+    """A pooch downloader that streams with ``requests`` and stops at a size or time limit."""
+
+    def fetch(url: str, output_file: str, _pooch: object) -> None:
+        import requests
+
+        deadline = time.monotonic() + timeout
+        size = 0
+        with (
+            requests.get(url, stream=True, timeout=timeout) as resp,
+            open(output_file, "wb") as out,
+        ):
+            resp.raise_for_status()
+            for chunk in resp.iter_content(1 << 16):
                 size += len(chunk)
                 if size > max_bytes:
                     raise OvocrError(f"{url}: larger than {max_bytes} bytes; not a sample photo")
                 if time.monotonic() > deadline:
                     raise OfflineError(f"{url}: download took longer than {timeout:.0f} s")
-                digest.update(chunk)
                 out.write(chunk)
-        if digest.hexdigest() != sha256:
-            raise OvocrError(f"{url}: sha256 {digest.hexdigest()} does not match {sha256}")
-        os.replace(tmp, target)
-    except OSError as exc:  # URLError, timeouts and refused connections are OSErrors
-        raise OfflineError(f"{url}: cannot download ({exc})") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return target
+
+    return fetch
 
 
 def render_sign(size: tuple[int, int] = SIGN_SIZE) -> np.ndarray:
