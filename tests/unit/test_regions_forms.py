@@ -14,7 +14,7 @@ from ovocr.regions.features import GENERIC_FEATURES, RECEIPT_FEATURES
 from ovocr.regions.fields import FieldsResult, fields_from_regions, values_from_regions
 from ovocr.regions.forms import form_folders, render_form, write_forms
 from ovocr.regions.funsd import load_funsd_annotations
-from ovocr.regions.model import RegionModel
+from ovocr.regions.model import ConceptSpec, RegionModel
 from ovocr.regions.synthetic import _content
 from ovocr.regions.train import train_model
 from ovocr.types import Line, Page, Word
@@ -61,7 +61,9 @@ def test_forms_are_learnt_without_any_receipt_knowledge(forms_model):
     assert not set(forms_model.features) & set(RECEIPT_FEATURES)
     spec = {c.name: c for c in forms_model.concepts}
     assert spec["participant"].multiple and not spec["title"].multiple
-    assert set(spec["date"].strip) == {"SIGNED", "ON"}  # the label left out of the box
+    words = {w for w in spec["date"].strip if not w.startswith("shape:")}
+    assert words == {"SIGNED", "ON"}  # the label left out of the box
+    assert spec["date"].kind == "date" and spec["title"].kind == "text"  # from the values
     pages, annotations = zip(*(form(seed) for seed in range(30, 40)))
     found = [forms_model.predict(p) for p in pages]
     fields = [fields_from_regions(r, {}, CONCEPTS) for r in found]
@@ -168,3 +170,31 @@ def test_form_folders_draws_train_and_test_forms_in_the_cache(tmp_path, monkeypa
     assert len(train_anns) == 2 and len(test_anns) == 1
     train_pixels = [a.image.read_bytes() for a in train_anns]
     assert test_anns[0].image.read_bytes() not in train_pixels  # other seeds
+
+
+def test_word_shapes_the_values_leave_out_are_learnt_and_stripped():
+    """A registration number printed after a name, left out of every annotated value, is
+    learnt as a shape (digits and signs), not as a word, and dropped from new names."""
+    from ovocr.regions.annotations import Annotation, Region, RelBox
+    from ovocr.regions.train import end_shapes
+
+    pages, regions, annotations = [], [], []
+    for k, (name, number) in enumerate([("ACME TRADING", "(12345-X)"), ("TAN CO", "(987-A)")]):
+        words = [
+            Word(
+                t, 0.9, ((10 + 60 * i, 10), (60 + 60 * i, 10), (60 + 60 * i, 30), (10 + 60 * i, 30))
+            )
+            for i, t in enumerate([*name.split(), number])
+        ]
+        pages.append(Page(400, 100, (Line(tuple(words)),), ((0,),)))
+        regions.append(np.array([0]))
+        box = RelBox(0.1, 0.0, 0.3, 1.0)
+        annotations.append(
+            Annotation(f"{k}.png", 400, 100, (Region("company", box),), {"company": name})
+        )
+    assert end_shapes(pages, regions, annotations) == {"company": ("shape:(0-A)",)}
+    spec = ConceptSpec("company", strip=("shape:(0-A)",))
+    line = Line(
+        tuple(Word(t, 0.9, ((0, 0), (9, 0), (9, 9), (0, 9))) for t in ["NEW", "SHOP", "(5555-Q)"])
+    )
+    assert RegionModel._region(spec, [line], 0.9, Page(100, 100, (line,))).text == "NEW SHOP"

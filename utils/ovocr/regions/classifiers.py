@@ -56,21 +56,35 @@ class TreeEnsemble:
     base: np.ndarray  # (classes,) float64
     depth: int
 
+    def __post_init__(self) -> None:
+        # Scoring walks only the samples not yet at a leaf (most trees end in 4-6 steps)
+        # and finds a child as children[2 * node + went_right]; one-hot classes turn the
+        # leaves' values into scores in one product.
+        object.__setattr__(self, "_children", np.stack([self.left, self.right], 1).ravel())
+        onehot = np.zeros((len(self.roots), len(self.base)))
+        onehot[np.arange(len(self.roots)), self.tree_class] = 1.0
+        object.__setattr__(self, "_onehot", onehot)
+
     def scores(self, x: np.ndarray) -> np.ndarray:
         """``(len(x), classes)`` raw scores (before softmax)."""
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        rows = np.arange(len(x))[:, None]
+        n, trees = len(x), len(self.roots)
+        flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
+        node = np.tile(self.roots.astype(np.int64), n)  # sample-major: (n * trees,)
+        offset = np.repeat(np.arange(n, dtype=np.int64) * x.shape[1], trees)
+        active = np.flatnonzero(~self.is_leaf[node])
         for _ in range(self.depth):
-            values = x[rows, self.feature[node]]
-            go_left = np.where(
-                np.isnan(values), self.missing_left[node], values <= self.threshold[node]
-            )
-            child = np.where(go_left, self.left[node], self.right[node])
-            node = np.where(self.is_leaf[node], node, child)
-        out = np.tile(self.base, (len(x), 1))
-        for k in range(len(self.base)):
-            out[:, k] += self.value[node[:, self.tree_class == k]].sum(axis=1)
-        return out
+            if not active.size:
+                break
+            at = node[active]
+            values = flat[offset[active] + self.feature[at]]
+            right = ~(values <= self.threshold[at])  # NaN goes right unless missing_left
+            missing = np.isnan(values)
+            if missing.any():
+                right[missing] = ~self.missing_left[at[missing]]
+            child = self._children[2 * at + right]
+            node[active] = child
+            active = active[~self.is_leaf[child]]
+        return self.base + self.value[node].reshape(n, trees) @ self._onehot
 
     def arrays(self) -> dict[str, np.ndarray]:
         data = {f"trees_{k}": np.asarray(v) for k, v in asdict(self).items()}

@@ -34,11 +34,12 @@ from ..builder import reading_order
 from ..types import Line, Page, Word
 
 # Day-month-year (a glued time may follow: OCR often drops the space), year-month-day,
-# "22 MAR 2018" and "20180304".
+# "22 MAR 2018", "2-Dec-97" and "20180304".
 _YEAR = r"(?:(?:19|20)\d{2}|\d{2})(?=\D|$|\d{1,2}:\d{2})"
 DATE = re.compile(
     rf"(?<!\d)(\d{{1,2}}[/.-]\d{{1,2}}[/.-]{_YEAR}|(?:19|20)\d{{2}}[/.-]\d{{1,2}}[/.-]\d{{1,2}}(?!\d)"
-    r"|\d{1,2}\s?(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\s?(\d{4}|\d{2})\b"
+    r"|\d{1,2}[\s.-]{0,2}(JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[\s.-]{0,2}"
+    r"(\d{4}|\d{2})\b"
     r"|20\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d))",
     re.IGNORECASE,
 )
@@ -73,6 +74,8 @@ LAYOUT_FEATURES: tuple[str, ...] = (
     ("center_row", "center_col", "left_col", "right_col", "width", "height_ratio", "taller_share")
     + ("row_from_top", "row_from_bottom", "row_fraction", "lines_in_row", "is_first_in_row")
     + ("is_last_in_row",)
+    # headings: size against the page's largest line, lines as tall above it, off-centre
+    + ("height_of_max", "as_tall_above", "off_centre")
 )
 SHAPE_FEATURES: tuple[str, ...] = (
     ("chars_log", "digits", "letters", "upper", "spaces", "confidence")
@@ -197,11 +200,12 @@ def _row_of(page: Page) -> tuple[list[tuple[int, ...]], list[int]]:
     return rows, row_of
 
 
-def page_features(page: Page) -> np.ndarray:
+def page_features(page: Page, receipts: bool = True) -> np.ndarray:
     """A ``(len(page.lines), len(FEATURE_NAMES))`` float32 matrix, one row per line.
 
     Positions are fractions of the extent of the page's text (pass an :func:`upright`
-    page for photos).
+    page for photos). With ``receipts=False`` the columns of :data:`RECEIPT_FEATURES`
+    stay zero (a model without the receipt prior does not pay for them).
 
     Example:
         >>> from ovocr.types import Line, Word
@@ -215,39 +219,41 @@ def page_features(page: Page) -> np.ndarray:
         return out
     rows, row_of = _row_of(page)
     texts = [line.text for line in page.lines]
-    flags = [keyword_flags(t) for t in texts]
     amounts = [amounts_in(t) for t in texts]
     all_amounts = [a for line in amounts for a in line]
     top_amount = max(all_amounts, default=0.0)
-    row_flags = [{k: max(flags[i][k] for i in members) for k in KEYWORDS} for members in rows]
-    total_rows = {r for r, f in enumerate(row_flags) if f["total"]}
-    total_amounts = [a for i in range(n) if row_of[i] in total_rows for a in amounts[i]]
-    top_total = max(total_amounts, default=0.0)
-    last_total_row = max(
-        (row_of[i] for i in range(n) if row_of[i] in total_rows and amounts[i]), default=-1
-    )
     bounds = np.array([line.bounds for line in page.lines], dtype=np.float64)
     left, top = bounds[:, 0].min(), bounds[:, 1].min()
     span_x = max(bounds[:, 2].max() - left, 1.0)
     span_y = max(bounds[:, 3].max() - top, 1.0)
     heights = bounds[:, 3] - bounds[:, 1]
     median_height = float(np.median(heights)) or 1.0
+    row_index = np.array(row_of)
+    # How many lines of earlier rows are at least 0.9 as tall: 0 for the first big line.
+    earlier = row_index[None, :] < row_index[:, None]
+    as_tall = (heights[None, :] >= 0.9 * heights[:, None]) & earlier
+    as_tall_above = np.minimum(as_tall.sum(axis=1), 5) / 5
+    taller_share = (heights[None, :] > 1.2 * heights[:, None]).mean(axis=1)
+    centre_x = (left + bounds[:, 2].max()) / 2
+    boxes = bounds.tolist()  # Python floats: the loop below reads them one at a time
+    tallest = max(float(heights.max()), 1.0)
+    prior = _receipt_prior(rows, row_of, texts, amounts) if receipts else None
     first_date = next((i for i, t in enumerate(texts) if DATE.search(t)), -1)
     last_row = max(len(rows) - 1, 1)
     colon = [t.rstrip().endswith(":") for t in texts]
     for i, line in enumerate(page.lines):
-        x0, y0, x1, y1 = line.bounds
+        x0, y0, x1, y1 = boxes[i]
         text = texts[i]
         r = row_of[i]
         members = rows[r]
-        letters = [c for c in text if c.isalpha()]
+        letters = sum(map(str.isalpha, text))
         chars = max(len(text), 1)
         own = amounts[i]
         at = members.index(i)
         left_of = members[at - 1] if at > 0 else None
         right_of = members[at + 1] if at + 1 < len(members) else None
-        above = _nearest(bounds, i, rows[r - 1]) if r > 0 else None
-        below = _nearest(bounds, i, rows[r + 1]) if r + 1 < len(rows) else None
+        above = _nearest(boxes, i, rows[r - 1]) if r > 0 else None
+        below = _nearest(boxes, i, rows[r + 1]) if r + 1 < len(rows) else None
 
         def gap(distance: float) -> float:
             return min(max(distance, 0.0) / median_height, MAX_GAP)
@@ -259,18 +265,21 @@ def page_features(page: Page) -> np.ndarray:
             (x1 - left) / span_x,
             (x1 - x0) / span_x,
             (y1 - y0) / median_height,
-            float(np.mean(heights > 1.2 * (y1 - y0))),
+            taller_share[i],
             min(r, 10) / 10,
             min(len(rows) - 1 - r, 10) / 10,
             r / last_row,
             len(members),
             float(members[0] == i),
             float(members[-1] == i),
+            (y1 - y0) / tallest,
+            as_tall_above[i],
+            abs((x0 + x1) / 2 - centre_x) / span_x,
             # shape
             np.log1p(len(text)),
-            sum(c.isdigit() for c in text) / chars,
-            len(letters) / chars,
-            sum(c.isupper() for c in letters) / max(len(letters), 1),
+            sum(map(str.isdigit, text)) / chars,
+            letters / chars,
+            sum(map(str.isupper, text)) / max(letters, 1),
             text.count(" ") / chars,
             line.confidence,
             float(bool(DATE.search(text))),
@@ -281,31 +290,59 @@ def page_features(page: Page) -> np.ndarray:
             max(own, default=0.0) / top_amount if top_amount else 0.0,
             float(i == first_date),
             # relations
-            gap(x0 - bounds[left_of][2]) if left_of is not None else MAX_GAP,
-            gap(bounds[right_of][0] - x1) if right_of is not None else MAX_GAP,
-            gap(y0 - bounds[above][3]) if above is not None else MAX_GAP,
-            gap(bounds[below][1] - y1) if below is not None else MAX_GAP,
+            gap(x0 - boxes[left_of][2]) if left_of is not None else MAX_GAP,
+            gap(boxes[right_of][0] - x1) if right_of is not None else MAX_GAP,
+            gap(y0 - boxes[above][3]) if above is not None else MAX_GAP,
+            gap(boxes[below][1] - y1) if below is not None else MAX_GAP,
             float(colon[i]),
             float(left_of is not None and colon[left_of]),
             float(above is not None and colon[above]),
-            # the receipt prior
-            float(bool(own) and r in total_rows and max(own) == top_total),
-            float(bool(own) and r == last_total_row),
-            float(bool(POSTCODE.search(text))),
-            float(bool(REGISTRATION.search(text.upper()))),
-            *(flags[i][k] for k in KEYWORDS),
-            *(
-                max(flags[j][k] for j in members if j != i) if len(members) > 1 else 0.0
-                for k in ROW_CONTEXT
-            ),
-            *(row_flags[r - 1][k] if r > 0 else 0.0 for k in NEIGHBOUR_CONTEXT),
-            *(row_flags[r + 1][k] if r + 1 < len(rows) else 0.0 for k in NEIGHBOUR_CONTEXT),
         ]
-        out[i] = values
+        out[i, : len(values)] = values
+        if prior is not None:
+            out[i, len(values) :] = prior[i]
     return out
 
 
-def _nearest(bounds: np.ndarray, i: int, row: tuple[int, ...]) -> int:
+def _receipt_prior(
+    rows: list[tuple[int, ...]],
+    row_of: list[int],
+    texts: list[str],
+    amounts: list[list[float]],
+) -> list[list[float]]:
+    """The :data:`RECEIPT_FEATURES` of every line (the receipt prior)."""
+    n = len(texts)
+    flags = [keyword_flags(t) for t in texts]
+    row_flags = [{k: max(flags[i][k] for i in members) for k in KEYWORDS} for members in rows]
+    total_rows = {r for r, f in enumerate(row_flags) if f["total"]}
+    total_amounts = [a for i in range(n) if row_of[i] in total_rows for a in amounts[i]]
+    top_total = max(total_amounts, default=0.0)
+    last_total_row = max(
+        (row_of[i] for i in range(n) if row_of[i] in total_rows and amounts[i]), default=-1
+    )
+    out = []
+    for i, text in enumerate(texts):
+        r, own = row_of[i], amounts[i]
+        members = rows[r]
+        out.append(
+            [
+                float(bool(own) and r in total_rows and max(own) == top_total),
+                float(bool(own) and r == last_total_row),
+                float(bool(POSTCODE.search(text))),
+                float(bool(REGISTRATION.search(text.upper()))),
+                *(flags[i][k] for k in KEYWORDS),
+                *(
+                    max(flags[j][k] for j in members if j != i) if len(members) > 1 else 0.0
+                    for k in ROW_CONTEXT
+                ),
+                *(row_flags[r - 1][k] if r > 0 else 0.0 for k in NEIGHBOUR_CONTEXT),
+                *(row_flags[r + 1][k] if r + 1 < len(rows) else 0.0 for k in NEIGHBOUR_CONTEXT),
+            ]
+        )
+    return out
+
+
+def _nearest(boxes: list[list[float]], i: int, row: tuple[int, ...]) -> int:
     """The line of ``row`` that overlaps line ``i`` most horizontally (else the nearest)."""
-    x0, x1 = bounds[i][0], bounds[i][2]
-    return max(row, key=lambda j: min(x1, bounds[j][2]) - max(x0, bounds[j][0]))
+    x0, x1 = boxes[i][0], boxes[i][2]
+    return max(row, key=lambda j: min(x1, boxes[j][2]) - max(x0, boxes[j][0]))

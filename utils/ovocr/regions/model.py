@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from ..models import DEFAULT_DET, DEFAULT_REC, get_model
 from ..types import Line, Page
 from .annotations import Region, RelBox, union_box
 from .classifiers import Classifier, ClassifierArraysError, classifier_from_arrays, softmax
-from .features import FEATURE_NAMES, features_for, page_features, upright
+from .features import FEATURE_NAMES, RECEIPT_FEATURES, features_for, page_features, upright
 from .modelfile import FORMAT_VERSION, check_schema, check_weights_size, ocr_model, sha256
 from .text import HashingConfig, TextModel, hash_page, text_probabilities
 from .values import extract_value
@@ -56,8 +57,10 @@ class ConceptSpec:
         multiple: every region above the score is returned (the annotations showed the
             concept at least twice on the median image), not only the best one.
         strip: label words (upper case, letters and digits only) the annotators left
-            outside the region although the OCR put them on its line (``DATE:``); they
-            are dropped from either end of a predicted region.
+            outside the region although the OCR put them on its line (``DATE:``), and
+            ``shape:`` entries, word shapes their values leave out (``shape:(0-A)``, a
+            registration number: :func:`word_shape`); both are dropped from either end
+            of a predicted region.
         always: the best region is returned however low it scores (the concept was on
             at least 90% of the training images: a form's title, a receipt's total).
     """
@@ -107,6 +110,11 @@ class RegionModel:
     prior: str | None = None
     every_score: float = 0.5
 
+    @property
+    def kinds(self) -> dict[str, str]:
+        """``{concept: value kind}`` of the concepts (for ``fields.fields_from_regions``)."""
+        return {c.name: c.kind for c in self.concepts}
+
     def line_probabilities(self, page: Page) -> np.ndarray:
         """``(len(page.lines), 1 + len(concepts))`` probabilities; column 0 is "none"."""
         if not page.lines:
@@ -120,7 +128,8 @@ class RegionModel:
         """The classifier's input for the lines of an upright page: the chosen features,
         then each text model's probabilities."""
         columns = [FEATURE_NAMES.index(name) for name in self.features]
-        x = page_features(level)[:, columns].astype(np.float64)
+        receipts = any(name in RECEIPT_FEATURES for name in self.features)
+        x = page_features(level, receipts)[:, columns].astype(np.float64)
         if self.text_models and self.hashing is not None:
             hashed = hash_page(level, self.hashing)
             parts = [text_probabilities(m, hashed, self.hashing.buckets) for m in self.text_models]
@@ -181,11 +190,10 @@ class RegionModel:
     def _region(spec: ConceptSpec, lines: Sequence[Line], score: float, page: Page) -> Region:
         """A region of ``lines``, without the concept's label words at either end."""
         words = [w for line in lines for w in line.words]
-        token = [_token(w.text) for w in words]
         start, stop = 0, len(words)
-        while start < stop and token[start] in spec.strip:
+        while start < stop and _strippable(spec, words[start].text):
             start += 1
-        while stop > start and token[stop - 1] in spec.strip:
+        while stop > start and _strippable(spec, words[stop - 1].text):
             stop -= 1
         if spec.strip and words and 0 < stop - start < len(words):
             kept = words[start:stop]
@@ -345,6 +353,22 @@ class RegionModel:
 def _token(text: str) -> str:
     """A word as label words are compared (``train.word_token``)."""
     return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+
+def word_shape(text: str) -> str:
+    """A word's shape: runs of digits as ``0``, runs of letters as ``A``, signs kept.
+
+    >>> word_shape("(519537-X)"), word_shape("Total:")
+    ('(0-A)', 'A:')
+    """
+    shape = "".join("0" if c.isdigit() else "A" if c.isalpha() else c for c in text)
+    return re.sub(r"(.)\1+", r"\1", shape)
+
+
+def _strippable(spec: ConceptSpec, word: str) -> bool:
+    """Whether ``word`` at an end of a region is one the annotators left out (a label
+    word, or a word of a shape such as a registration number)."""
+    return _token(word) in spec.strip or f"shape:{word_shape(word)}" in spec.strip
 
 
 def _text_model(

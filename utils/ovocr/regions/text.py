@@ -113,6 +113,29 @@ def bucket_ids(text: str, config: HashingConfig) -> np.ndarray:
     return np.array(sorted(ids), dtype=np.int64)
 
 
+# Bucket ids by word: a word's tokens do not depend on the rest of its line, and words
+# repeat across pages (digits are written as 0), so each is hashed once per process.
+_WORD_IDS: dict[tuple[HashingConfig, str], np.ndarray] = {}
+_WORD_CACHE_SIZE = 200_000
+
+
+def _line_ids(text: str, config: HashingConfig) -> np.ndarray:
+    """The bucket ids of the words of ``text`` (repeats possible: :func:`hash_page` makes
+    them distinct); the same set as :func:`bucket_ids`."""
+    parts = []
+    for word in normalise(text).split(" "):
+        if not word:
+            continue
+        ids = _WORD_IDS.get((config, word))
+        if ids is None:
+            if len(_WORD_IDS) >= _WORD_CACHE_SIZE:
+                _WORD_IDS.clear()
+            ids = bucket_ids(word, config)
+            _WORD_IDS[(config, word)] = ids
+        parts.append(ids)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def neighbours(page: Page) -> dict[str, list[list[int]]]:
     """For each context, the lines that make it up, for every line of ``page``.
 
@@ -159,28 +182,30 @@ class HashedLines:
 
 def hash_page(page: Page, config: HashingConfig) -> HashedLines:
     """Hash every line of ``page`` once, then gather each of :data:`CONTEXTS` from its
-    neighbours (:func:`neighbours`)."""
-    contexts = CONTEXTS
-    n = len(page.lines)
-    own = [bucket_ids(line.text, config) for line in page.lines]
+    neighbours (:func:`neighbours`), for all lines and contexts in one NumPy pass."""
+    n, buckets = len(page.lines), config.buckets
+    own = [_line_ids(line.text, config) for line in page.lines]
+    sizes = np.array([len(ids) for ids in own], dtype=np.int64)
+    flat = np.concatenate(own) if own else np.zeros(0, np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]) if n else sizes
     members = neighbours(page)
-    rows, columns, values = [], [], []
-    for c, context in enumerate(contexts):
-        for i in range(n):
-            parts = [own[j] for j in members[context][i]]
-            ids = np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
-            if not len(ids):
-                continue
-            rows.append(np.full(len(ids), i, dtype=np.int64))
-            columns.append(ids + c * config.buckets)
-            values.append(np.full(len(ids), 1.0 / np.sqrt(len(ids))))
-    cat = lambda parts, dtype: np.concatenate(parts) if parts else np.zeros(0, dtype)  # noqa: E731
+    # (context, line, member) triples, then every id of every member in one array.
+    pairs = [(c, i, j) for c, k in enumerate(CONTEXTS) for i in range(n) for j in members[k][i]]
+    triples = np.array(pairs, dtype=np.int64).reshape(-1, 3)
+    count = sizes[triples[:, 2]]
+    total = int(count.sum())
+    owner = np.repeat(np.arange(len(triples)), count)
+    position = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    ids = flat[starts[triples[owner, 2]] + position] if total else np.zeros(0, np.int64)
+    key = np.unique((triples[owner, 0] * n + triples[owner, 1]) * buckets + ids)
+    context, line = np.divmod(key // buckets, n) if n else (key, key)
+    length = np.bincount(key // buckets, minlength=len(CONTEXTS) * n)
     return HashedLines(
         n,
-        len(contexts) * config.buckets,
-        cat(rows, np.int64),
-        cat(columns, np.int64),
-        cat(values, np.float64),
+        len(CONTEXTS) * buckets,
+        line.astype(np.int64),
+        context * buckets + key % buckets,
+        1.0 / np.sqrt(length[key // buckets]),
     )
 
 
@@ -207,7 +232,9 @@ class TextModel:
         columns = block[keep] * buckets + hashed.columns[keep] % buckets
         out = np.tile(self.bias.astype(np.float64), (hashed.n_lines, 1))
         contributions = self.weights[columns].astype(np.float64) * hashed.values[keep, None]
-        np.add.at(out, hashed.rows[keep], contributions)
+        rows = hashed.rows[keep]
+        for k in range(out.shape[1]):
+            out[:, k] += np.bincount(rows, contributions[:, k], minlength=hashed.n_lines)
         return out
 
     def arrays(self, prefix: str) -> dict[str, np.ndarray]:

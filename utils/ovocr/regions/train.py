@@ -34,13 +34,14 @@ import numpy as np
 from ..datasets import DatasetError
 from ..types import Page
 from .annotations import Annotation, RelBox, load_annotations
-from .features import FEATURE_NAMES, features_for, page_features, upright
+from .features import FEATURE_NAMES, RECEIPT_FEATURES, features_for, page_features, upright
 from .fitting import TEXT_C, fit_softmax, fit_text, fit_trees
 from .funsd import KINDS as FUNSD_KINDS
 from .funsd import load_funsd_annotations
-from .model import ConceptSpec, RegionModel
+from .model import ConceptSpec, RegionModel, word_shape
 from .sroie import kinds_for, load_sroie_annotations
 from .text import CONTEXTS, HashingConfig, TextModel, hash_page, text_probabilities
+from .values import extract_value
 
 COVER = 0.5
 METHODS = ("trees", "softmax")
@@ -130,6 +131,91 @@ def label_words(
     }
 
 
+# A concept's values are of a kind when at least this share of them is one value of it.
+KIND_SHARE = 0.8
+
+
+def infer_kinds(annotations: Sequence[Annotation], concepts: Sequence[str]) -> dict[str, str]:
+    """The value kind of every concept, from its annotated values (``Annotation.values``,
+    else the texts of its regions): ``date`` or ``amount`` when at least ``KIND_SHARE``
+    of them are one such value (spaces ignored: ``12/ 10/ 96``), else ``text``.
+
+    >>> from ovocr.regions.annotations import Annotation, Region, RelBox
+    >>> box = RelBox(0.1, 0.1, 0.2, 0.2)
+    >>> due = ("2-Dec-97", "May 1, 2000")
+    >>> forms = [Annotation("a.png", 9, 9, (Region("due", box, 1.0, v),)) for v in due]
+    >>> infer_kinds(forms, ["due"])
+    {'due': 'date'}
+    """
+    out = {}
+    for concept in concepts:
+        seen = [a.values.get(concept, "") for a in annotations]
+        seen += [
+            r.text for a in annotations if not a.values.get(concept) for r in a.regions_of(concept)
+        ]
+        seen = [v for v in seen if v.strip()]
+        out[concept] = "text"
+        for kind in ("date", "amount"):
+            whole = sum(_is_one_value(kind, v) for v in seen)
+            if seen and whole >= KIND_SHARE * len(seen):
+                out[concept] = kind
+    return out
+
+
+def _is_one_value(kind: str, text: str) -> bool:
+    """Whether ``text`` is one value of ``kind`` and little else (80% of its characters)."""
+    for form in (text, re.sub(r"\s+", "", text)):
+        value = extract_value(kind, form)
+        if value and len(re.sub(r"\s+", "", value)) >= 0.8 * len(re.sub(r"\s+", "", form)):
+            return True
+    return False
+
+
+def end_shapes(
+    pages: Sequence[Page], regions: Sequence[np.ndarray], annotations: Sequence[Annotation]
+) -> dict[str, tuple[str, ...]]:
+    """Per concept, the shapes of words (``model.word_shape``: ``(519537-X)`` ->
+    ``(0-A)``) that the OCR text of its regions has at either end and its annotated value
+    leaves out (a registration number after a company name): shapes seen dropped at
+    least twice and more often than kept at an end; only shapes with a digit or a sign,
+    never a plain word. Returned as ``shape:...`` entries of ``ConceptSpec.strip``."""
+    dropped: dict[str, Counter] = {}
+    kept: dict[str, Counter] = {}
+    for page, index, annotation in zip(pages, regions, annotations):
+        for r in set(index.tolist()) - {-1}:
+            region = annotation.regions[r]
+            value = word_token(annotation.values.get(region.concept, "") or region.text)
+            words = [w.text for i in np.flatnonzero(index == r) for w in page.lines[i].words]
+            if not value or not words:
+                continue
+            for ends in (words, words[::-1]):
+                for word in ends:
+                    token, shape = word_token(word), word_shape(word)
+                    inside = _shares_text(token, value)
+                    counter = kept if inside else dropped
+                    counter.setdefault(region.concept, Counter())[shape] += 1
+                    if inside:
+                        break
+    return {
+        concept: tuple(
+            sorted(
+                f"shape:{s}"
+                for s, n in counts.items()
+                if n >= 2 and n > kept.get(concept, {}).get(s, 0) and not s.isalpha()
+            )
+        )
+        for concept, counts in dropped.items()
+    }
+
+
+def _shares_text(token: str, value: str) -> bool:
+    """Whether a word (as :func:`word_token`) is part of a value: it is in it, or has
+    three characters in a row in common with it (``RM9.00`` holds the value ``9.00``)."""
+    if len(token) < 3:
+        return bool(token) and token in value
+    return any(token[i : i + 3] in value for i in range(len(token) - 2))
+
+
 def word_token(text: str) -> str:
     """A word as label words are compared: upper case, letters and digits only."""
     return re.sub(r"[^0-9A-Z]", "", text.upper())
@@ -154,7 +240,8 @@ def train_model(
     Args:
         annotations: one per image, with regions of the concepts to learn (any names).
         pages: the OCR page of each image (same order), e.g. from ``cache.cached_pages``.
-        kinds: value kind per concept (``date``, ``amount``...; default ``text``).
+        kinds: value kind per concept (``date``, ``amount``...); a concept not named here
+            gets the kind its annotated values show (:func:`infer_kinds`).
         method: ``"trees"`` (gradient-boosted trees) or ``"softmax"`` (logistic regression).
         ocr: the stage-one OCR settings to store with the model.
         progress: called with a status message.
@@ -204,7 +291,8 @@ def train_model(
                 dtype=np.int64,
             )
         )
-        rows.append(page_features(level)[:, columns].astype(np.float64))
+        x = page_features(level, any(f in RECEIPT_FEATURES for f in features))
+        rows.append(x[:, columns].astype(np.float64))
         if text:
             hashed.append(hash_page(level, hashing))
     n_classes = 1 + len(names)
@@ -240,10 +328,15 @@ def train_model(
         progress(f"fitting {method} on {len(y)} lines of {len(pages)} images")
     fit = fit_trees if method == "trees" else fit_softmax
     classifier = fit(x, y, n_classes)
-    kinds = dict(kinds or {})
+    kinds = {
+        **infer_kinds(annotations, [c for c in names if c not in (kinds or {})]),
+        **(kinds or {}),
+    }
     sources = dict(sources or {})
     spans = region_spans(levels, regions, annotations)
     strip = label_words(levels, regions, annotations)
+    for concept, shapes in end_shapes(levels, regions, annotations).items():
+        strip[concept] = tuple(strip.get(concept, ())) + shapes
     concepts = []
     for c in names:
         counts = Counter(str(a.image) for a in annotations for r in a.regions if r.concept == c)
