@@ -188,19 +188,20 @@ class RegionModel:
 
     @staticmethod
     def _region(spec: ConceptSpec, lines: Sequence[Line], score: float, page: Page) -> Region:
-        """A region of ``lines``, without the concept's label words at either end."""
+        """A region of ``lines``: label words at either end are left out of its box and
+        text (annotators leave them outside the box); words of the shapes its values
+        leave out (``shape:`` entries of ``strip``) only out of its text."""
         words = [w for line in lines for w in line.words]
-        start, stop = 0, len(words)
-        while start < stop and _strippable(spec, words[start].text):
-            start += 1
-        while stop > start and _strippable(spec, words[stop - 1].text):
-            stop -= 1
-        if spec.strip and words and 0 < stop - start < len(words):
-            kept = words[start:stop]
-            box = union_box(RelBox.from_quad(w.quad, page.width, page.height) for w in kept)
-            return Region(spec.name, box, score, " ".join(w.text for w in kept))
-        box = union_box(RelBox.from_line(line, page.width, page.height) for line in lines)
-        return Region(spec.name, box, score, " ".join(line.text for line in lines))
+        start, stop = _ends([_token(w.text) in spec.strip for w in words])
+        if 0 < stop - start < len(words):
+            words = words[start:stop]
+            box = union_box(RelBox.from_quad(w.quad, page.width, page.height) for w in words)
+        else:
+            box = union_box(RelBox.from_line(line, page.width, page.height) for line in lines)
+        start, stop = _ends([f"shape:{word_shape(w.text)}" in spec.strip for w in words])
+        if 0 < stop - start < len(words):
+            words = words[start:stop]
+        return Region(spec.name, box, score, " ".join(w.text for w in words))
 
     def _grow(
         self,
@@ -365,10 +366,14 @@ def word_shape(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", shape)
 
 
-def _strippable(spec: ConceptSpec, word: str) -> bool:
-    """Whether ``word`` at an end of a region is one the annotators left out (a label
-    word, or a word of a shape such as a registration number)."""
-    return _token(word) in spec.strip or f"shape:{word_shape(word)}" in spec.strip
+def _ends(drop: Sequence[bool]) -> tuple[int, int]:
+    """``start, stop``: the run of ``drop`` without the dropped items at either end."""
+    start, stop = 0, len(drop)
+    while start < stop and drop[start]:
+        start += 1
+    while stop > start and drop[stop - 1]:
+        stop -= 1
+    return start, stop
 
 
 def _text_model(
