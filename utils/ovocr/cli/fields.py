@@ -97,7 +97,7 @@ def add_parser(sub: Any) -> None:
         default=[],
         metavar="CONCEPT=KIND",
         help="value kind of a concept (text, date, amount; name, address: receipt rules); "
-        "repeatable",
+        "repeatable; default: the kind its annotated values show (date, amount or text)",
     )
     train.add_argument("--page-cache", default=None, help="OCR page cache folder")
     add_runtime_options(train, cache_help="OpenVINO model cache folder")
