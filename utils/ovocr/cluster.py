@@ -9,6 +9,7 @@ imported only here and in ``ovocr.scale``.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -43,8 +44,6 @@ def connect(address: str | None = None) -> None:
 
 
 def _connect(address: str | None) -> None:
-    import logging
-
     try:
         import ray
         import ray.data
@@ -67,8 +66,11 @@ def _connect(address: str | None) -> None:
     # ray.init replaces the SIGTERM handler with one that exits 15 through Ray's C++
     # shutdown; the caller's handler (the CLI's: exit 143) is put back, and a SIGTERM
     # while Ray starts goes to it too.
+    # Off the main thread (the CLI runs Ray jobs on one) Ray sets no handler, and warns.
     main_thread = threading.current_thread() is threading.main_thread()
     sigterm = signal.getsignal(signal.SIGTERM) if main_thread else None
+    worker_log = logging.getLogger("ray._private.worker")
+    worker_log.addFilter(_no_sigterm_notice)
     try:
         ray.init(
             address=address,
@@ -84,8 +86,14 @@ def _connect(address: str | None) -> None:
             sigterm(signal.SIGTERM, None)
         raise
     finally:
+        worker_log.removeFilter(_no_sigterm_notice)
         if main_thread and sigterm is not None:
             signal.signal(signal.SIGTERM, sigterm)
+
+
+def _no_sigterm_notice(record: logging.LogRecord) -> bool:
+    """Drop Ray's warning that it set no SIGTERM handler off the main thread."""
+    return "SIGTERM handler is not set" not in str(record.msg)
 
 
 # The first bytes a gRPC (HTTP/2) client sends: the connection preface and an empty

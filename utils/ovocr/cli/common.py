@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Collection, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,6 +28,7 @@ EXIT_OK, EXIT_INPUT, EXIT_FATAL = 0, 1, 2
 # 128 + the signal, as shells report a program the signal ended
 EXIT_INTERRUPTED, EXIT_CLOSED_PIPE, EXIT_TERMINATED = 130, 141, 143
 NOT_UTF8 = "file name is not UTF-8, which JSON output cannot hold; rename the file"
+_STAGED: set[str] = set()  # temporary output files, removed by a hard stop
 
 
 def error(message: str) -> None:
@@ -198,6 +201,7 @@ def _staged(real: Path, name: str, info: os.stat_result | None) -> Iterator[Outp
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", dir=real.parent)
+        _STAGED.add(tmp)
         os.fchmod(fd, stat.S_IMODE(info.st_mode) if info else 0o666 & ~_umask())
     except OSError as exc:
         if tmp:
@@ -214,6 +218,7 @@ def _staged(real: Path, name: str, info: os.stat_result | None) -> Iterator[Outp
     finally:
         if os.path.lexists(tmp):
             os.unlink(tmp)
+        _STAGED.discard(tmp)
 
 
 def _commit(name: str, fd: int, tmp: str, real: Path) -> None:
@@ -229,6 +234,49 @@ def _umask() -> int:
     mask = os.umask(0o022)  # the only way to read it is to set it
     os.umask(mask)
     return mask
+
+
+@contextmanager
+def stop_at_once() -> Iterator[None]:
+    """While the body runs, SIGTERM and Ctrl-C end the process at once.
+
+    For commands that run Ray: an exception raised by a signal handler lands wherever
+    the main thread is, inside Ray's or ``logging``'s locks too (the process then hangs,
+    or crashes as Python tears down Ray's threads). This handler raises nothing: it
+    removes the temporary output files (the old ``-o`` file stays), prints one
+    ``ovocr: terminated`` (or ``interrupted``) line, flushes stdout and ends the process
+    with ``os._exit(128 + signal)``, so no interpreter or C++ teardown runs. Ray needs no
+    shutdown call: a local Ray's processes end with the process that started them, and a
+    cluster ends the jobs and actors of a driver that is gone.
+
+    Only the main thread can set handlers; elsewhere this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, _frame: Any) -> None:
+        for tmp in list(_STAGED):
+            with suppress(OSError):
+                os.unlink(tmp)
+        word = "interrupted" if signum == signal.SIGINT else "terminated"
+        os.write(2, f"ovocr: {word}\n".encode())
+        _exit_now(128 + signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _exit_now(code: int) -> None:
+    """Flush stdout and end the process, skipping interpreter teardown."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):  # a closed pipe, or the main thread mid-write
+            stream.flush()
+    os._exit(code)
 
 
 def finish_stdout() -> None:

@@ -7,8 +7,11 @@ Explained in 05-ocr-pipeline; PDFs and ``--engine ray`` in 11-ocr-at-scale.
 from __future__ import annotations
 
 import argparse
+import queue
+import sys
+import threading
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import AbstractContextManager, closing, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +27,7 @@ from .common import (
     progress,
     refuse_input_as_output,
     say,
+    stop_at_once,
 )
 
 if TYPE_CHECKING:
@@ -104,7 +108,8 @@ def read_pages(args: argparse.Namespace, images: list[Path]) -> Iterator[Result]
         "cache_dir": args.cache_dir,
     }
     if args.engine == "ray":
-        results = read_with_ray(items, dpi=args.dpi, address=args.ray_address, **settings)
+        job = read_with_ray(items, dpi=args.dpi, address=args.ray_address, **settings)
+        results = _on_own_thread(job)
     else:
         from ..pipeline import load_pipeline
 
@@ -114,6 +119,61 @@ def read_pages(args: argparse.Namespace, images: list[Path]) -> Iterator[Result]
         )
         results = read_items(ocr, items, dpi=args.dpi)
     return _with_progress(results, images, args.quiet)
+
+
+def _on_own_thread(job: Iterator[Result]) -> Iterator[Result]:
+    """The results of a Ray job, run on a thread of its own that ends with Ray's shutdown.
+
+    The main thread only waits on a queue in short steps, so a signal handler runs at
+    once, never inside Ray (see ``common.stop_at_once``); Ray, started off the main
+    thread, sets no SIGTERM handler of its own. A local Ray's processes die with the
+    thread that started them (their parent-death signal), so that thread shuts Ray
+    down before it ends.
+    """
+    out: queue.Queue[Any] = queue.Queue(maxsize=64)
+    stop = threading.Event()
+
+    def hand(value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(value, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for result in job:
+                if not hand(result):
+                    break
+        except BaseException as exc:  # noqa: BLE001 - raised again on the main thread
+            hand(exc)
+        finally:
+            job.close()  # type: ignore[attr-defined]
+            _shutdown_ray()
+            hand(_END)
+
+    thread = threading.Thread(target=run, name="ovocr-ray-job", daemon=True)
+    thread.start()
+    try:
+        while True:
+            try:
+                value = out.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if value is _END:
+                return
+            if isinstance(value, BaseException):
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while thread.is_alive():  # Ray shuts down; short waits keep signals handled
+            thread.join(0.2)
+
+
+_END = object()
 
 
 def _with_progress(results: Iterator[Result], images: list[Path], quiet: bool) -> Iterator[Result]:
@@ -136,7 +196,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     images, failures = expand(args.paths, DOCUMENT_EXTENSIONS)  # folders: images and PDFs
     refuse_input_as_output(args.output, images)
     results = read_pages(args, images)
-    with closing(results), output(args.output) as out:  # type: ignore[type-var]
+    with _ray_stops(args), closing(results), output(args.output) as out:  # type: ignore[type-var]
         for result in results:
             if not result.ok:
                 error(str(result.outcome))
@@ -144,6 +204,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
                 continue
             out.write(result.record())
     return EXIT_INPUT if failures else EXIT_OK
+
+
+def _ray_stops(args: argparse.Namespace) -> AbstractContextManager[None]:
+    """With ``--engine ray``, SIGTERM and Ctrl-C end the process at once (see
+    ``stop_at_once``)."""
+    return stop_at_once() if args.engine == "ray" else nullcontext()
+
+
+def _shutdown_ray() -> None:
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
