@@ -7,6 +7,7 @@ from ovocr.detection import (
     DbDetector,
     TextDetector,
     normalise,
+    padded_shape,
     postprocess_boxes,
     postprocess_db,
     preprocess_db,
@@ -15,6 +16,7 @@ from ovocr.detection import (
 )
 from ovocr.errors import ModelError
 from ovocr.settings import DbParams, SettingsError
+from ovocr.strips import plan_strips
 
 
 def test_resize_shape_is_multiple_of_32_and_respects_limits():
@@ -141,3 +143,24 @@ def test_pages_are_padded_to_a_few_heights_and_the_padding_holds_no_text():
     assert len(postprocess_db(prob, scale, (1000, 500), params)) == 0
     prob[100:120, 10:300] = 0.9
     assert len(postprocess_db(prob, scale, (1000, 500), params)) == 1
+
+
+def test_long_pages_get_few_detector_shapes():
+    """Pages of many lengths, some capped a little narrower by max_side_len, reach the
+    network in at most 1024 / 128 shapes, all 960 wide; text in the padding is never found."""
+    params = DbParams(limit_side_len=960, limit_type="width", page_rows_step=128)
+    shapes = set()
+    for height in range(1100, 2900, 37):  # 1000 wide: 960 wide, or a little less when capped
+        rows, columns = padded_shape(*resize_shape(height, 1000, params), params)
+        for strip in plan_strips(rows, params.strip_rows, params.strip_overlap, 128):
+            shapes.add((strip.stop - strip.start, columns))
+    assert len(shapes) <= 8 and {c for _, c in shapes} == {960}
+    assert all(r % 128 == 0 and r <= 1024 for r, _ in shapes)
+    # a long page capped at 2560 rows is 928 wide: padded on the right, scale unchanged
+    page = np.full((2640, 960, 3), 255, np.uint8)
+    tensor, scale = preprocess_db(page, params)
+    assert tensor.shape == (1, 3, 2560, 960) and np.all(tensor[0, :, :, 928:] == 0)
+    assert scale == (2640 / 2560, 960 / 928)
+    prob = np.zeros((2560, 960), np.float32)
+    prob[100:120, 930:960] = 0.9  # "text" in the padding only
+    assert len(postprocess_db(prob, scale, (2640, 960), params)) == 0

@@ -1,6 +1,10 @@
 """load_pipeline's runtime options are checked before any model is looked at."""
 
 import inspect
+import os
+import platform
+import subprocess
+import sys
 
 import pytest
 from ovocr.errors import DeviceError
@@ -56,3 +60,40 @@ def test_python_and_the_command_line_pick_the_device_by_one_rule(monkeypatch):
     assert runtime_options("AUTO", None, "LATENCY", "").device == "AUTO"  # given: kept
     for build in (load_pipeline, load_recognizer):
         assert inspect.signature(build).parameters["device"].default is None
+
+
+HEAP_PROBE = """
+import ctypes, sys
+from ovocr.pipeline import bound_heap
+
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Mallinfo2
+set_ = bound_heap()
+big = ctypes.create_string_buffer(8 << 20)  # mmapped; freeing it raises glibc's threshold
+del big
+block = ctypes.create_string_buffer(2 << 20)
+print(set_, libc.mallinfo2().hblkhd >= 2 << 20)
+"""
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc",
+    reason="glibc only: other C libraries have no mallopt threshold to set",
+)
+@pytest.mark.parametrize(("env", "expected"), [("", "True True"), ("default", "False False")])
+def test_map_keeps_large_freed_blocks_out_of_the_heap(env, expected):
+    """After bound_heap, a 2 MB block is still mmapped (given back when freed) even after an
+    8 MB block was freed; without it glibc's raised threshold puts it on the heap."""
+    out = subprocess.run(
+        [sys.executable, "-c", HEAP_PROBE],
+        env={**os.environ, "OVOCR_HEAP": env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split()[-2:] == expected.split()

@@ -13,9 +13,10 @@ from ovocr.strips import plan_strips, stitch
     height=st.integers(1, 200).map(lambda k: 32 * k),
     max_rows=st.sampled_from([256, 512, 768, 1024, 1280]),
     overlap=st.sampled_from([64, 128, 192]),
+    step=st.sampled_from([32, 128, 256]),
 )
-def test_plan_keeps_every_row_once_with_context(height, max_rows, overlap):
-    strips = plan_strips(height, max_rows, overlap)
+def test_plan_keeps_every_row_once_with_context(height, max_rows, overlap, step):
+    strips = plan_strips(height, max_rows, overlap, step)
     kept = np.concatenate([np.arange(s.start + s.keep_from, s.start + s.keep_to) for s in strips])
     assert kept.tolist() == list(range(height))
     for s in strips:
@@ -27,6 +28,14 @@ def test_plan_keeps_every_row_once_with_context(height, max_rows, overlap):
             assert s.keep_from >= overlap // 2
         if s.stop < height:
             assert (s.stop - s.start) - s.keep_to >= overlap // 2
+
+
+@given(height=st.integers(33, 200).map(lambda k: 32 * k), step=st.sampled_from([64, 128, 256]))
+def test_with_a_step_all_strips_of_a_page_are_equally_tall(height, step):
+    strips = plan_strips(height, 1024, 128, step)
+    sizes = {s.stop - s.start for s in strips}
+    assert len(strips) > 1  # taller than 1024 rows: cut
+    assert len(sizes) == 1 and sizes.pop() % step == 0
 
 
 def test_short_page_is_one_strip():

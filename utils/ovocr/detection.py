@@ -95,9 +95,9 @@ def preprocess_db(image: np.ndarray, params: DbParams) -> tuple[np.ndarray, tupl
     new_h, new_w = resize_shape(height, width, params)
     resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     tensor = normalise(resized, params.mean, params.std, params.channels)
-    rows = padded_rows(new_h, new_w, params.page_rows_step)
-    if rows > new_h:  # zeros after normalisation: the mean colour, no text
-        tensor = np.pad(tensor, ((0, 0), (0, 0), (0, rows - new_h), (0, 0)))
+    rows, columns = padded_shape(new_h, new_w, params)
+    if (rows, columns) != (new_h, new_w):  # zeros after normalisation: the mean colour, no text
+        tensor = np.pad(tensor, ((0, 0), (0, 0), (0, rows - new_h), (0, columns - new_w)))
     return tensor, (height / new_h, width / new_w)
 
 
@@ -111,6 +111,30 @@ def padded_rows(rows: int, columns: int, step: int) -> int:
     if rows <= columns or step <= 32:
         return rows
     return -(-rows // step) * step
+
+
+def padded_shape(rows: int, columns: int, params: DbParams) -> tuple[int, int]:
+    """The detector input of a ``rows`` x ``columns`` resized image, after padding.
+
+    Pages (taller than wide, ``page_rows_step`` above 32) get a few shapes: one no taller
+    than ``strip_rows`` is padded to a multiple of ``page_rows_step`` rows (a taller one
+    runs as strips of such heights, ``ovocr.strips``), and one a little narrower than the
+    ``limit_side_len`` it was aimed at (a very long page, capped by ``max_side_len``) is
+    padded to it. Photos are never padded.
+
+    >>> p = DbParams(limit_side_len=960, limit_type="width", page_rows_step=128)
+    >>> padded_shape(1000, 928, p), padded_shape(2400, 960, p), padded_shape(544, 960, p)
+    ((1024, 960), (2400, 960), (544, 960))
+    """
+    step = params.page_rows_step
+    if rows <= columns or step <= 32:
+        return rows, columns
+    if not params.strip_rows or rows <= params.strip_rows:
+        rows = padded_rows(rows, columns, step)
+    limit = params.limit_side_len
+    if params.limit_type == "width" and limit * 7 // 8 <= columns < limit:
+        columns = limit
+    return rows, columns
 
 
 def page_width_for(quads: np.ndarray, width: int, params: DbParams) -> int:
@@ -353,7 +377,8 @@ class DbDetector(TextDetector):
     def _strips(self, rows: int) -> list[Strip]:
         if not self.settings.strip_rows:
             return [Strip(0, rows, 0, rows)]
-        return plan_strips(rows, self.settings.strip_rows, self.settings.strip_overlap)
+        s = self.settings
+        return plan_strips(rows, s.strip_rows, s.strip_overlap, s.page_rows_step)
 
     def split(self, tensor: np.ndarray) -> list[np.ndarray]:
         strips = self._strips(tensor.shape[2])

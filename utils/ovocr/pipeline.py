@@ -8,6 +8,7 @@ order). ``OcrPipeline.map`` reads many images with overlapping asynchronous requ
 
 from __future__ import annotations
 
+import ctypes
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,34 @@ from .types import Page
 
 # What the pipeline reads (``load_image``): a path, an RGB (or gray, RGBA) array, a PIL image.
 ImageSource = str | os.PathLike | np.ndarray | PILImage
+
+# glibc raises its mmap threshold each time a large block is freed (up to 32 MB); after that,
+# the buffers OpenVINO sizes for each new input shape come from the heap, and freed ones stay
+# resident. A fixed 1 MB threshold gives them back: peak memory over 50 SROIE receipts
+# 1537 -> 1189 MB (benchmarks/SPEED.md). Off with OVOCR_HEAP=default.
+HEAP_MMAP_THRESHOLD = 1 << 20
+_M_MMAP_THRESHOLD = -3  # mallopt parameter number (malloc.h)
+_heap_bounded: bool | None = None
+
+
+def bound_heap() -> bool:
+    """Fix glibc's mmap threshold at ``HEAP_MMAP_THRESHOLD`` (once per process).
+
+    ``OcrPipeline.map`` calls it: reading many pages of many sizes otherwise leaves
+    hundreds of MB of freed OpenVINO buffers resident. Returns whether the threshold is set
+    (``False`` off glibc, or with ``OVOCR_HEAP=default`` in the environment).
+    """
+    global _heap_bounded
+    if _heap_bounded is None:
+        _heap_bounded = False
+        if os.environ.get("OVOCR_HEAP", "").strip().lower() != "default":
+            try:
+                libc = ctypes.CDLL(None)
+                libc.gnu_get_libc_version  # noqa: B018 (glibc only: musl, macOS lack it)
+                _heap_bounded = bool(libc.mallopt(_M_MMAP_THRESHOLD, HEAP_MMAP_THRESHOLD))
+            except (OSError, AttributeError):
+                pass
+    return _heap_bounded
 
 
 @dataclass
@@ -109,6 +138,7 @@ class OcrPipeline:
                 f"map() takes a list of images, got one {type(images).__name__}: "
                 "write ocr.map([image]) (or ocr(image) for a single one)"
             )
+        bound_heap()
         return run_many(
             self.detector,
             self.recognizer,

@@ -11,6 +11,12 @@ receipts) with a third less peak memory.
 
 >>> [(s.start, s.stop, s.keep_from, s.keep_to) for s in plan_strips(1600, 1024, 128)]
 [(0, 864, 0, 800), (736, 1600, 64, 864)]
+
+With a ``step``, every strip of a page is equally tall, a multiple of ``step``: pages of
+many lengths then give the network a few input shapes (OpenVINO keeps memory for each):
+
+>>> [(s.start, s.stop, s.keep_from, s.keep_to) for s in plan_strips(1600, 1024, 128, 128)]
+[(0, 896, 0, 800), (704, 1600, 96, 896)]
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ class Strip:
     keep_to: int
 
 
-def plan_strips(height: int, max_rows: int, overlap: int) -> list[Strip]:
+def plan_strips(height: int, max_rows: int, overlap: int, step: int = ALIGN) -> list[Strip]:
     """Cut ``height`` rows into the fewest strips of at most about ``max_rows`` rows.
 
     Neighbouring strips share ``overlap`` rows (rounded up to 64); the cut between them
@@ -49,6 +55,8 @@ def plan_strips(height: int, max_rows: int, overlap: int) -> list[Strip]:
         height: rows of the detector input (a multiple of 32 for DB).
         max_rows: strip height to aim for (rounded up to a multiple of 32).
         overlap: rows shared by neighbouring strips (at least 64 is sensible).
+        step: above 32, all strips of a page are equally tall, a multiple of ``step``
+            (``_even_strips``); the first and last strips may then share more rows.
     """
     if height <= 0 or max_rows <= 0 or overlap < 0:
         raise ValueError(f"bad strip plan: height={height}, rows={max_rows}, overlap={overlap}")
@@ -58,6 +66,8 @@ def plan_strips(height: int, max_rows: int, overlap: int) -> list[Strip]:
     half = _round_up(overlap // 2)
     # a span between cuts is at most height / count + 31 rows after rounding to 32
     count = math.ceil(height / max(max_rows - 2 * half - ALIGN, ALIGN))
+    if step > ALIGN:
+        return _even_strips(height, max_rows, half, _round_up(step), count)
     cuts = [_round_up(round(i * height / count)) for i in range(count + 1)]
     cuts[-1] = height
     strips = []
@@ -66,6 +76,21 @@ def plan_strips(height: int, max_rows: int, overlap: int) -> list[Strip]:
         stop = min(cuts[i + 1] + half, height)
         strips.append(Strip(start, stop, cuts[i] - start, cuts[i + 1] - start))
     return strips
+
+
+def _even_strips(height: int, max_rows: int, half: int, step: int, count: int) -> list[Strip]:
+    """``count`` or more strips of one height (a multiple of ``step``), evenly spaced."""
+    while True:
+        # neighbours share at least 2 * half rows plus the 32-row rounding of the starts
+        rows = -(-math.ceil((height + (count - 1) * (2 * half + ALIGN)) / count) // step) * step
+        if rows <= max(max_rows, step) or count >= height // ALIGN:
+            break
+        count += 1
+    rows = min(rows, height)
+    starts = [(height - rows) * i // max(count - 1, 1) // ALIGN * ALIGN for i in range(count)]
+    starts[-1] = height - rows
+    cuts = [0] + [_round_up((a + b + rows) / 2) for a, b in zip(starts, starts[1:])] + [height]
+    return [Strip(s, s + rows, cuts[i] - s, cuts[i + 1] - s) for i, s in enumerate(starts)]
 
 
 def stitch(maps: Sequence[np.ndarray], strips: Sequence[Strip]) -> np.ndarray:
