@@ -28,6 +28,7 @@ from ovocr.types import Line, Page, Word
         ("date", "10 May 2018 18:19", "10 May 2018"),
         ("date", "2018-03-23 10:00", "2018-03-23"),
         ("date", "TEL 03-51213881", ""),
+        ("date", "Date: 2-Dec-97 faxed", "2-Dec-97"),  # day-month-year with hyphens (FUNSD)
         ("date", "DATE: March 23, 1995", "March 23, 1995"),  # month first, as on forms
         ("date", "Signed on: June 2, 1995", "June 2, 1995"),
         ("date", "Sept. 2nd 1995 memo", "Sept. 2nd 1995"),
@@ -213,3 +214,15 @@ def test_reread_choices_are_checked():
 
     with pytest.raises(ValueError, match=r"reread=True: expected one of \('model', 'all'"):
         FieldReader(model=None, ocr=None, reread=True)
+
+
+def test_the_field_is_the_first_of_the_values():
+    """Of regions with equal scores, ``fields`` takes the one ``values`` lists first."""
+    from ovocr.regions.fields import values_from_regions
+
+    box = RelBox(0.1, 0.1, 0.2, 0.5)
+    regions = [Region("name", box, 1.0, "Brian"), Region("name", box, 1.0, "Chloe")]
+    regions.append(Region("name", box, 0.4, "Ines"))
+    values = values_from_regions(regions, {}, ["name"])
+    assert values == {"name": ["Brian", "Chloe", "Ines"]}
+    assert fields_from_regions(regions, {}, ["name"]) == {"name": "Brian"}

@@ -120,3 +120,36 @@ def test_a_feature_subset_is_kept_with_the_model(synthetic, tmp_path):
     back = RegionModel.load(model.save(tmp_path / "layout"))
     assert back.features == layout and back.classifier.weights.shape[0] == len(layout)
     assert back.line_probabilities(pages[0]).shape == (len(pages[0].lines), 5)
+
+
+def test_features_without_the_receipt_prior_leave_its_columns_zero():
+    from ovocr.regions.features import RECEIPT_FEATURES
+
+    page, _ = receipt(2)
+    full, plain = page_features(page), page_features(page, receipts=False)
+    prior = [column(n) for n in RECEIPT_FEATURES]
+    rest = [i for i in range(len(FEATURE_NAMES)) if i not in prior]
+    assert np.array_equal(full[:, rest], plain[:, rest])
+    assert not plain[:, prior].any() and full[:, prior].any()
+
+
+def test_value_kinds_are_inferred_from_the_annotated_values():
+    from ovocr.regions.annotations import Annotation, Region, RelBox
+    from ovocr.regions.train import infer_kinds
+
+    box = RelBox(0.1, 0.1, 0.2, 0.5)
+    values = [
+        {"due": "12/ 10/ 96", "sum": "$9.00", "who": "ACME 9.00 SDN BHD"},
+        {"due": "May 1, 2000", "sum": "1,234.50", "who": "TAN CO"},
+    ]
+    items = [Annotation("a.png", 9, 9, (Region("due", box),), v) for v in values]
+    assert infer_kinds(items, ["due", "sum", "who"]) == {
+        "due": "date",
+        "sum": "amount",
+        "who": "text",
+    }
+    pages_and_annotations = [receipt(seed) for seed in range(6)]
+    pages, annotations = zip(*pages_and_annotations)
+    model = train_model(annotations, pages, {"date": "text"}, "trees", {"det": "d", "rec": "r"})
+    assert model.kinds["date"] == "text"  # a kind given wins
+    assert model.kinds["total"] == "amount" and model.kinds["company"] == "text"

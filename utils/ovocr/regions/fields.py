@@ -147,11 +147,12 @@ def read_regions(
 def fields_from_regions(
     regions: Sequence[Region], kinds: Mapping[str, str], concepts: Sequence[str]
 ) -> dict[str, str]:
-    """``{concept: value}`` from region texts; the best-scoring region of a concept wins."""
+    """``{concept: value}`` from region texts; the best-scoring region of a concept wins
+    (of equal scores the first, as in :func:`values_from_regions`)."""
     fields = dict.fromkeys(concepts, "")
-    for region in sorted(regions, key=lambda r: r.score):
+    for region in sorted(regions, key=lambda r: -r.score):
         value = extract_value(kinds.get(region.concept, "text"), region.text)
-        if value:
+        if value and not fields.get(region.concept):
             fields[region.concept] = value
     return fields
 
