@@ -6,6 +6,7 @@ Usage::
     python benchmarks/scale.py --dpi-sweep      # which DPI to render PDFs at
     python benchmarks/scale.py --pdf-pages 300  # peak memory on a long PDF
     python benchmarks/scale.py --ray-images 200 --rounds 2   # Ray Data vs map()
+    python benchmarks/scale.py --ray-cluster 200 --rounds 2  # ... on a running cluster
 
 What is measured, each part in its own fresh process so that peak memory and start-up
 are those a user gets:
@@ -20,6 +21,9 @@ are those a user gets:
   ICDAR 2015 photos (``../shared/data``; rendered pages when absent), alternating, as
   separate processes: whole-process images/s, and steady state (images/s between the
   10th result and the last, from the time each JSON line appears on stdout).
+* **Ray on a running cluster**: the same, with ``--ray-address auto`` and a cluster
+  started before the runs (``ray start --head --num-cpus 2``, stopped after them): what a
+  job costs when it does not start Ray itself.
 
 Numbers are printed as a Markdown table; ``--json`` also writes them to a file.
 """
@@ -256,6 +260,38 @@ def ray_vs_map(n: int, rounds: int, device: str) -> list[dict[str, Any]]:
     return rows
 
 
+def ray_cluster_vs_map(n: int, rounds: int, device: str, cpus: int) -> list[dict[str, Any]]:
+    """``ovocr predict`` against ``ovocr predict --engine ray --ray-address auto`` with a
+    cluster started before the runs (``ray start --head``) and stopped after them: what a
+    job pays when Ray is already running. Peak RSS is the driver's only (the workers are
+    the cluster's)."""
+    ray_bin = str(Path(sys.executable).with_name("ray"))
+    env = {"RAY_USAGE_STATS_ENABLED": "0"}
+    started = subprocess.run(
+        [ray_bin, "start", "--head", f"--num-cpus={cpus}", "--include-dashboard=false"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+    )
+    if started.returncode:
+        raise RuntimeError(f"ray start failed:\n{started.stderr}")
+    rows = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = photo_folder(n, Path(tmp))
+            base = ["predict", str(folder), "--device", device, "-q"]
+            cluster = [*base, "--engine", "ray", "--ray-address", "auto"]
+            for r in range(rounds):
+                engines = ("map", "cluster") if r % 2 == 0 else ("cluster", "map")
+                for engine in engines:
+                    args = cluster if engine == "cluster" else base
+                    run = timed_run(args, env)
+                    rows.append({"round": r + 1, "engine": engine, **run})
+    finally:
+        subprocess.run([ray_bin, "stop"], capture_output=True)
+    return rows
+
+
 def table(rows: list[dict[str, Any]]) -> str:
     keys = list(rows[0])
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -266,13 +302,14 @@ def table(rows: list[dict[str, Any]]) -> str:
 def ratios(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Ray / map() per round (whole process and steady state), medians over rounds."""
     whole, steady = [], []
+    other = next(row["engine"] for row in rows if row["engine"] != "map")
     for r in sorted({row["round"] for row in rows}):
         pair = {row["engine"]: row for row in rows if row["round"] == r}
-        whole.append(pair["ray"]["per_s"] / pair["map"]["per_s"])
-        steady.append(pair["ray"]["steady_per_s"] / pair["map"]["steady_per_s"])
+        whole.append(pair[other]["per_s"] / pair["map"]["per_s"])
+        steady.append(pair[other]["steady_per_s"] / pair["map"]["steady_per_s"])
     return {
-        "ray_over_map_whole": round(statistics.median(whole), 3),
-        "ray_over_map_steady": round(statistics.median(steady), 3),
+        f"{other}_over_map_whole": round(statistics.median(whole), 3),
+        f"{other}_over_map_steady": round(statistics.median(steady), 3),
     }
 
 
@@ -282,12 +319,19 @@ def main() -> None:
     parser.add_argument("--dpis", default="72,100,150,200,300")
     parser.add_argument("--pdf-pages", type=int, default=0, help="only the PDF memory run")
     parser.add_argument("--ray-images", type=int, default=0, help="only Ray vs map()")
+    parser.add_argument(
+        "--ray-cluster",
+        type=int,
+        default=0,
+        help="only map() vs --engine ray on a running cluster (ray start --head), N images",
+    )
+    parser.add_argument("--cluster-cpus", type=int, default=2, help="CPUs of that cluster")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--device", default=os.environ.get("OVOCR_DEVICE", "CPU"))
     parser.add_argument("--dpi", type=int, default=None, help="DPI of the PDF memory run")
     parser.add_argument("--json", default=None, help="also write the results here")
     args = parser.parse_args()
-    short = not (args.dpi_sweep or args.pdf_pages or args.ray_images)
+    short = not (args.dpi_sweep or args.pdf_pages or args.ray_images or args.ray_cluster)
     results: dict[str, Any] = {"load_average": os.getloadavg()}
     if args.dpi_sweep or short:
         dpis = [int(d) for d in args.dpis.split(",")] if args.dpi_sweep else [100, 150, 200]
@@ -304,7 +348,14 @@ def main() -> None:
         results["ratios"] = ratios(rows)
         print("## Ray Data vs map()\n\n" + table(rows) + "\n")
         print(json.dumps(results["ratios"]))
-    print(f"load average at start: {results['load_average']}")
+    if args.ray_cluster:
+        rows = ray_cluster_vs_map(args.ray_cluster, args.rounds, args.device, args.cluster_cpus)
+        results["ray_cluster_vs_map"] = rows
+        results["cluster_ratios"] = ratios(rows)
+        print("## Ray Data on a running cluster vs map()\n\n" + table(rows) + "\n")
+        print(json.dumps(results["cluster_ratios"]))
+    results["load_average_end"] = os.getloadavg()
+    print(f"load average at start: {results['load_average']}, end: {results['load_average_end']}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 
