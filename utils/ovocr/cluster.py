@@ -24,10 +24,12 @@ def connect(address: str | None = None) -> None:
     ``None`` means ``$RAY_ADDRESS`` when set, else a new local Ray with all CPUs of this
     machine. Starts nothing when Ray is already initialised (e.g. by a notebook).
 
-    Ray's chatter is kept off stderr, which holds only ``ovocr: <path>: <problem>`` lines:
-    the notice that a new local Ray turned token authentication on (it stays on), Ray
-    Data's log of every job, and the driver's C++ notices. Ray's full logs stay in
-    ``/tmp/ray/session_*/logs``.
+    Ray's chatter is kept off stderr, which holds ``ovocr: <path>: <problem>`` lines: the
+    notice that a new local Ray turned token authentication on (it stays on), Ray Data's
+    log of every job, and workers' output. Not the driver's C++ error lines: Ray Data
+    2.60 makes one for every job ("Actor ... has constructor arguments in the object
+    store", ray-project/ray#57733) and no Ray setting drops it without dropping real
+    errors. Ray's full logs stay in ``/tmp/ray/session_*/logs``.
     """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline rooms: no phone-home
     # The driver's C++ core would print a stack dump and abort on SIGTERM (exit 134); with
