@@ -6,7 +6,8 @@ pass to pass, so load from other processes hits them alike. Per variant: the med
 the passes, its ratio to the default, and the scores of ``accuracy.score_sroie`` (page CER,
 line CER averaged over lines, and line CER weighted by characters: the held-out scorer).
 
-Variants: ``default``; ``rows256`` (``DbParams.page_rows_step=256``: fewer input shapes);
+Variants: ``default``; ``rows32`` (``DbParams.page_rows_step=32``: pages unpadded, strips
+of uneven heights, the default before round 3);
 ``th16`` / ``th24`` (``DbParams.text_height``: page width from a cheap first pass);
 ``nogap`` (``OcrPipeline.gap_ratio=None``: the round-2 gap cut off).
 
@@ -33,7 +34,7 @@ from accuracy import score_sroie  # noqa: E402
 
 VARIANTS = {
     "default": {},
-    "rows256": {"page_rows_step": 256},
+    "rows32": {"page_rows_step": 32},
     "th16": {"text_height": 16.0},
     "th24": {"text_height": 24.0},
     "nogap": {"gap": None},
