@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -129,7 +129,8 @@ def read_items(
             try:
                 renderer = PageRenderer(path)
             except ImageError as exc:  # every page asked for fails alike
-                pending.extend(Result(path, n, exc) for n in pages or [None])
+                failed: list[int | None] = list(pages) if pages else [None]
+                pending.extend(Result(path, n, exc) for n in failed)
                 continue
             with renderer:  # each page in a child process, within a memory and time budget
                 for number in pages or range(1, renderer.page_count + 1):
@@ -231,7 +232,9 @@ class OcrActor:
         return {
             "index": np.asarray(batch["index"]),
             "record": np.array([json.dumps(r.record()) if r.ok else "" for r in results], object),
-            "text": np.array([r.outcome.text if r.ok else "" for r in results], object),
+            "text": np.array(
+                [r.outcome.text if isinstance(r.outcome, Page) else "" for r in results], object
+            ),
             "error": np.array(["" if r.ok else str(r.outcome) for r in results], object),
             "node": np.array([self.node] * len(results), object),
         }
@@ -334,13 +337,17 @@ def read_with_ray(
         pipeline.get("cache_dir"),
     )
     for task, default in (("det", DEFAULT_DET), ("rec", DEFAULT_REC), ("cls", None)):
-        if pipeline.get(task, default):
-            get_model(pipeline.get(task, default), task)
+        name = pipeline.get(task, default)
+        if name:
+            get_model(name, task)
     connect(address)
     import ray
 
     given = list(paths)
-    entries = list(list_pages(given if _all_items(given) else expand_paths(given)))
+    if _all_items(given):
+        entries = list(list_pages(cast("list[Item | Result]", given)))
+    else:
+        entries = list(list_pages(expand_paths(cast("list[str | os.PathLike]", given))))
     work = [e for e in entries if isinstance(e, Item)]
     if not work:
         yield from entries  # type: ignore[misc]
