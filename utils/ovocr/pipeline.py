@@ -124,7 +124,8 @@ class OcrPipeline:
         Detection of the next images runs while the crops of earlier ones are recognised,
         and images are decoded on a helper thread, so all cores stay busy. Pages are the
         same as one-at-a-time calls give. Fastest with ``load_pipeline(hint="THROUGHPUT")``.
-        Explained in 08-performance.
+        Explained in 08-performance. The first call fixes glibc's mmap threshold for the
+        process (``bound_heap``: lower peak memory over pages of many sizes).
 
         Args:
             images: paths, RGB arrays or PIL images (any iterable; it is read a few items

@@ -89,7 +89,7 @@ def _even_strips(height: int, max_rows: int, half: int, step: int, count: int) -
     rows = min(rows, height)
     starts = [(height - rows) * i // max(count - 1, 1) // ALIGN * ALIGN for i in range(count)]
     starts[-1] = height - rows
-    cuts = [0] + [_round_up((a + b + rows) / 2) for a, b in zip(starts, starts[1:])] + [height]
+    cuts = [0] + [_round_up((a + b + rows + 1) // 2) for a, b in zip(starts, starts[1:])] + [height]
     return [Strip(s, s + rows, cuts[i] - s, cuts[i + 1] - s) for i, s in enumerate(starts)]
 
 
