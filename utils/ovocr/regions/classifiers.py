@@ -17,6 +17,7 @@ Explained in 06-custom-text-regions.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -56,14 +57,18 @@ class TreeEnsemble:
     base: np.ndarray  # (classes,) float64
     depth: int
 
-    def __post_init__(self) -> None:
-        # Scoring walks only the samples not yet at a leaf (most trees end in 4-6 steps)
-        # and finds a child as children[2 * node + went_right]; one-hot classes turn the
-        # leaves' values into scores in one product.
-        object.__setattr__(self, "_children", np.stack([self.left, self.right], 1).ravel())
+    # Scoring walks only the samples not yet at a leaf (most trees end in 4-6 steps) and
+    # finds a child as children[2 * node + went_right]; one-hot classes turn the leaves'
+    # values into scores in one product.
+    @cached_property
+    def _children(self) -> np.ndarray:
+        return np.stack([self.left, self.right], 1).ravel()
+
+    @cached_property
+    def _onehot(self) -> np.ndarray:
         onehot = np.zeros((len(self.roots), len(self.base)))
         onehot[np.arange(len(self.roots)), self.tree_class] = 1.0
-        object.__setattr__(self, "_onehot", onehot)
+        return onehot
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         """``(len(x), classes)`` raw scores (before softmax)."""
