@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..errors import ImageError
 from ..types import Line, Page, Quad, Word, as_quad
 from .annotations import Annotation, RelBox
 
@@ -143,7 +144,10 @@ def photographed_set(
         rng = np.random.default_rng(seed + i)
         matrix, size = photo_matrix(annotation.width, annotation.height, rng, settings)
         if not path.is_file():
-            rgb = cv2.cvtColor(cv2.imread(str(annotation.image)), cv2.COLOR_BGR2RGB)
+            bgr = cv2.imread(str(annotation.image))
+            if bgr is None:
+                raise ImageError(f"{annotation.image}: cannot read the image")
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             photo, _ = photograph(rgb, seed + i, settings)
             cv2.imwrite(
                 str(path), cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]

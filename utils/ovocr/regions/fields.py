@@ -31,6 +31,7 @@ import numpy as np
 from ..errors import OvocrError
 from ..images import load_image
 from ..pipeline import OcrPipeline, load_pipeline
+from ..settings import Precision
 from ..types import Page
 from .annotations import Region, RelBox
 from .model import RegionModel
@@ -230,7 +231,7 @@ class FieldReader:
 def load_field_reader(
     model_dir: str | os.PathLike,
     device: str = "AUTO",
-    precision: str | None = None,
+    precision: Precision | None = None,
     cache_dir: str | None = None,
     reread: str = "model",
     progress: Callable[[str], None] | None = None,

@@ -140,7 +140,7 @@ def render_form(seed: int) -> DrawnForm:
             regions.append(Region("date", box))
         y += step
     y += rng.randint(10, 30)
-    text(MARGIN, y, "Participants", sans_font(small.size, bold=True))
+    text(MARGIN, y, "Participants", sans_font(int(small.size), bold=True))
     for n in range(rng.randint(2, 5)):
         y += step
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"

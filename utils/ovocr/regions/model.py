@@ -265,7 +265,7 @@ class RegionModel:
         arrays = self.classifier.arrays()
         for m, text_model in enumerate(self.text_models):
             arrays.update(text_model.arrays(f"text{m}"))
-        np.savez(target / "weights.npz", **arrays)
+        np.savez(target / "weights.npz", **arrays)  # type: ignore[arg-type]  # stub: allow_pickle
         text = None
         if self.text_models and self.hashing is not None:
             text = {

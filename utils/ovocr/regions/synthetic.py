@@ -142,7 +142,7 @@ def render_receipt(seed: int) -> SyntheticReceipt:
             x0, y0, x1, y1 = draw.textbbox((0, 0), part, font=font)
             x = {"l": MARGIN, "r": WIDTH - MARGIN - x1, "c": (WIDTH - x1) // 2}[where]
             draw.text((x, y), part, fill=(20, 20, 24), font=font)
-            boxes.append(((x + x0, y + y0, x + x1, y + y1), part))
+            boxes.append(((int(x + x0), int(y + y0), int(x + x1), int(y + y1)), part))
         y += step
     return SyntheticReceipt(np.asarray(img), tuple(boxes), keys)
 

@@ -301,7 +301,7 @@ def train_model(
         if progress:
             progress(f"learning the words of {len(names)} concepts from {len(pages)} images")
         fold = np.arange(len(pages)) % min(TEXT_FOLDS, len(pages))
-        held_out = [np.zeros((len(lab), 0)) for lab in labels]
+        held_out: list[np.ndarray] = [np.zeros((len(lab), 0)) for lab in labels]
         for group in text:
             probs = [np.zeros((len(lab), n_classes)) for lab in labels]
             for f in np.unique(fold) if len(pages) > 1 else []:
