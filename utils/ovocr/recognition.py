@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import cv2
 import numpy as np
@@ -27,7 +27,7 @@ import numpy as np
 from .devices import CompileOptions, ThreadRequests, compile_model
 from .settings import ClsParams, RecParams
 from .specs import ModelSpec, PreparedModel, family_class
-from .text import Decoder, TextRules
+from .text import TextRules
 
 
 @dataclass(frozen=True)
@@ -198,8 +198,10 @@ class TextRecognizer(ThreadRequests):
             ``batch_size`` or ``alphabet``); an unknown name raises ``SettingsError``.
     """
 
-    # Decodes one crop's [T, classes] probabilities: text, confidence, kept steps.
-    decoder: ClassVar[Decoder]
+    @staticmethod
+    def decoder(probs: np.ndarray, charset: Sequence[str]) -> tuple[str, float, np.ndarray]:
+        """Decode one crop's ``[T, classes]`` probabilities: text, confidence, kept steps."""
+        raise NotImplementedError  # each model family's class says how
 
     def __new__(
         cls, model: PreparedModel | None = None, *args: Any, **kwargs: Any
@@ -325,7 +327,9 @@ class TextRecognizer(ThreadRequests):
 class CtcRecognizer(TextRecognizer):
     """PP-OCR recognisers: probabilities ``[N, T, classes]``, greedy CTC decoding."""
 
-    decoder = staticmethod(ctc_greedy_decode)
+    @staticmethod
+    def decoder(probs: np.ndarray, charset: Sequence[str]) -> tuple[str, float, np.ndarray]:
+        return ctc_greedy_decode(probs, charset)
 
 
 class TimeMajorCtcRecognizer(CtcRecognizer):
@@ -341,7 +345,9 @@ class TimeMajorCtcRecognizer(CtcRecognizer):
 class EosRecognizer(TextRecognizer):
     """One symbol per step until an end symbol (Open Model Zoo ResNet-FC)."""
 
-    decoder = staticmethod(eos_decode)
+    @staticmethod
+    def decoder(probs: np.ndarray, charset: Sequence[str]) -> tuple[str, float, np.ndarray]:
+        return eos_decode(probs, charset)
 
 
 # Model family (``ModelSpec.family``) -> the class that runs it.
