@@ -394,7 +394,11 @@ def score_sroie(
     """Line CER / exact rate (lines matched by IoU) and page CER, case-insensitive.
 
     Page CER compares the predicted page text with the ground-truth lines put in reading
-    order (``page_text_in_rows``).
+    order (``page_text_in_rows``). ``page_cer_rows`` first puts the predicted lines in rows
+    by that same rule: what was read, whatever order a system lists its lines in. A peer's
+    page text is built by ``peers/run_peer.py`` (lines sorted by their middle row), which
+    interleaves the two columns of a receipt row: on 20 SROIE dev receipts rapidocr 3.10
+    scored 0.153 by its listed order and 0.033 in rows (ovocr 0.030 both ways).
     """
     index = by_image(records)
     total = LineResult()
@@ -407,9 +411,18 @@ def score_sroie(
         edits, characters = edits + e, characters + c
         lines = line_metrics(line_items(record), sample.lines, ignore_case=True)
         bins = bins + line_breakdown(line_items(record), sample.lines, ignore_case=True)
-        page = page_cer(record.get("text", ""), page_text_in_rows(sample.lines), ignore_case=True)
+        truth = page_text_in_rows(sample.lines)
+        page = page_cer(record.get("text", ""), truth, ignore_case=True)
+        in_rows = page_cer(page_text_in_rows(line_items(record)), truth, ignore_case=True)
         total = total + lines
-        per_page.append({"image": str(sample.image), "line_cer": lines.cer, "page_cer": page})
+        per_page.append(
+            {
+                "image": str(sample.image),
+                "line_cer": lines.cer,
+                "page_cer": page,
+                "page_cer_rows": in_rows,
+            }
+        )
     scores = {
         "pages": len(samples),
         "line_cer": total.cer,
@@ -417,6 +430,9 @@ def score_sroie(
         "line_exact": total.exact_rate,
         "lines_matched": total.matched / total.gt_lines if total.gt_lines else 0.0,
         "page_cer": float(np.mean([p["page_cer"] for p in per_page])) if per_page else 0.0,
+        "page_cer_rows": (
+            float(np.mean([p["page_cer_rows"] for p in per_page])) if per_page else 0.0
+        ),
         "breakdown": bins.to_dict(),
     }
     return scores, per_page

@@ -117,6 +117,27 @@ def test_score_sroie_matches_lines_and_ignores_case(acc, tmp_path):
     assert (scores["breakdown"]["read"], scores["breakdown"]["misread"]) == (1, 1)
 
 
+def test_page_cer_rows_scores_what_was_read_whatever_order_lines_are_listed_in(acc, tmp_path):
+    image = tmp_path / "002.jpg"
+    gt = (
+        GroundTruthWord(box(0, 0, 50, 10), "TEA"),
+        GroundTruthWord(box(100, 2, 140, 12), "2.00"),
+        GroundTruthWord(box(0, 20, 50, 30), "RICE"),
+        GroundTruthWord(box(100, 18, 140, 28), "0.50"),
+    )
+    lines = [  # listed by middle row, as peers/run_peer.py sorts them: the columns interleave
+        {"text": "TEA", "quad": box(0, 0, 50, 10)},
+        {"text": "2.00", "quad": box(100, 2, 140, 12)},
+        {"text": "0.50", "quad": box(100, 18, 140, 28)},
+        {"text": "RICE", "quad": box(0, 20, 50, 30)},
+    ]
+    record = {"image": str(image), "text": "TEA\n2.00\n0.50\nRICE", "lines": lines}
+    scores, pages = acc.score_sroie([record], [DocumentSample(image, gt)])
+    assert scores["page_cer"] > 0.2  # the listed order moves a whole line
+    assert scores["page_cer_rows"] == 0.0 == pages[0]["page_cer_rows"]
+    assert scores["line_cer"] == 0.0
+
+
 def test_line_items_fall_back_to_words_when_a_record_has_no_lines(acc):
     record = {"words": [word(0, 0, 5, 5, "a")]}
     assert acc.line_items(record) == [(box(0, 0, 5, 5), "a")]
