@@ -226,7 +226,12 @@ def _peak_rss_kb(pid: int) -> int:
 
 
 def sroie_page_cer(records: list[dict[str, Any]], gt_folder: Path) -> float | None:
-    """Mean SROIE page CER of ``records`` (as ``accuracy.py`` scores it), None without GT."""
+    """Mean SROIE page CER of ``records``, None without GT.
+
+    Each system's lines are put in rows by the ground truth's rule first
+    (``accuracy.score_sroie``'s ``page_cer_rows``): a peer's own page text is built by our
+    adapter, whose line order interleaves a receipt's columns (``benchmarks/ACCURACY.md``).
+    """
     from accuracy import score_sroie
     from ovocr.datasets import load_sroie
 
@@ -239,7 +244,7 @@ def sroie_page_cer(records: list[dict[str, Any]], gt_folder: Path) -> float | No
     samples = [s for s in samples if s.image.name in names]
     by_name = {Path(r["image"]).name: r for r in records}
     records = [{**by_name[s.image.name], "image": str(s.image)} for s in samples]
-    return score_sroie(records, samples)[0]["page_cer"] if samples else None
+    return score_sroie(records, samples)[0]["page_cer_rows"] if samples else None
 
 
 def icdar_hmean(records: list[dict[str, Any]], gt_folder: Path) -> float | None:
@@ -440,7 +445,7 @@ def ratio_within_passes(runs: dict[str, list[Run]], key: str, reference: str) ->
 
 def table(rows: list[Row], limit: float | None, title: str, receipts: bool = False) -> str:
     """A Markdown table of the rows (and the model-bound limit)."""
-    score = "SROIE page CER" if receipts else "IC15 e2e H-mean"
+    score = "SROIE page CER (lines in rows)" if receipts else "IC15 e2e H-mean"
     head = (
         "| system | images/s | images/s after load | ms/image median | p90 "
         f"| first result cold (s) | cached (s) | peak RSS (MB) | {score} "
