@@ -486,6 +486,7 @@ COLUMNS = [
     ("SROIE line CER", "sroie", "line_cer", "{:.3f}"),
     ("SROIE line CER by chars", "sroie", "line_cer_chars", "{:.3f}"),
     ("SROIE page CER", "sroie", "page_cer", "{:.3f}"),
+    ("SROIE page CER, lines in rows", "sroie", "page_cer_rows", "{:.3f}"),
     ("FUNSD word e2e H", "funsd", "word_e2e_hmean", "{:.3f}"),
 ]
 
