@@ -151,3 +151,20 @@ def test_page_resized_scales_every_quad():
     assert big.words[0].quad == ((30, 10), (150, 10), (150, 40), (30, 40))
     assert big.lines[0].quad == big.words[0].quad and big.text == "HI"
     assert page.resized(100, 40) is page
+
+
+def test_ocr_reads_long_pages_smaller_but_not_photos(tmp_path, monkeypatch):
+    from ovocr import images
+
+    monkeypatch.setattr(images, "PAGE_MAX_SIDE", 400)
+    page = np.full((1000, 300, 3), 255, np.uint8)
+    rgb, size = images.load_for_ocr(page)
+    assert rgb.shape == (400, 120, 3) and size == (300, 1000)  # original pixels kept
+    photo = np.full((300, 1000, 3), 255, np.uint8)
+    rgb, size = images.load_for_ocr(photo)
+    assert rgb.shape == (300, 1000, 3) and size == (1000, 300)
+    # A JPEG page more than twice too long is decoded at a reduced scale, then shrunk.
+    Image.fromarray(np.full((1000, 300, 3), 200, np.uint8)).save(tmp_path / "scan.jpg")
+    rgb, size = images.load_for_ocr(tmp_path / "scan.jpg")
+    assert max(rgb.shape[:2]) == 400 and size == (300, 1000)
+    assert load_image(tmp_path / "scan.jpg").shape == (1000, 300, 3)  # load_image: as is

@@ -27,6 +27,12 @@ IMAGE_EXTENSIONS = frozenset(
 # Larger images are shrunk before OCR: detection never works above ~4000 px anyway,
 # and a 20000 x 20000 RGB array alone would take 1.2 GB.
 MAX_SIDE = 8192
+# Pages (taller than wide) with a longer side above this are read shrunk to it: a 300-dpi
+# A4 scan's print is still taller than the recogniser's 48 rows, the detector reads pages
+# 960 wide anyway, and pages in flight hold a third of the memory. 50 SROIE dev receipts
+# (six are 4961 x 7016): peak of map() 1519 -> 1124 MB, page CER 0.0368 -> 0.0367
+# (benchmarks/SPEED.md). Results are still given in the original's pixels.
+PAGE_MAX_SIDE = 3072
 # Refuse to decode more pixels than this (decompression bombs): 360 MB as RGB, enough for
 # the 108-megapixel photos of current phones. JPEGs are measured after reduced-scale decoding.
 MAX_PIXELS = 120_000_000
@@ -76,17 +82,35 @@ def load_image(
     return load_image_and_size(source, max_side, page)[0]
 
 
+def load_for_ocr(
+    source: str | os.PathLike | np.ndarray | Image.Image,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """``load_image_and_size`` as the OCR pipeline reads: a page (taller than wide)
+    longer than ``PAGE_MAX_SIDE`` is shrunk to it, photos only above ``MAX_SIDE``."""
+    return load_image_and_size(source, page_max_side=PAGE_MAX_SIDE)
+
+
 def load_image_and_size(
     source: str | os.PathLike | np.ndarray | Image.Image,
     max_side: int = MAX_SIDE,
     page: int | None = None,
+    page_max_side: int | None = None,
 ) -> tuple[np.ndarray, tuple[int, int]]:
     """``load_image``, and the ``(width, height)`` of the image before it was shrunk, so
-    that what is found in the smaller array can be given in the original's pixels."""
+    that what is found in the smaller array can be given in the original's pixels.
+
+    ``page_max_side`` replaces ``max_side`` for images taller than wide (pages); a JPEG
+    page is then decoded at a reduced scale already (``load_for_ocr``)."""
+
+    def limit(width: int, height: int) -> int:
+        return min(max_side, page_max_side) if page_max_side and height > width else max_side
+
     if isinstance(source, np.ndarray):
-        return _normalise_array(source, "<array>", max_side)
+        side = limit(source.shape[1], source.shape[0]) if source.ndim >= 2 else max_side
+        return _normalise_array(source, "<array>", side)
     if isinstance(source, Image.Image):
-        return _normalise_array(np.asarray(_pil_to_rgb(source)), "<PIL image>", max_side)
+        side = limit(*source.size)
+        return _normalise_array(np.asarray(_pil_to_rgb(source)), "<PIL image>", side)
     if not isinstance(source, (str, os.PathLike)):
         hint = "; for encoded bytes use PIL.Image.open(io.BytesIO(data))"
         raise ImageError(
@@ -109,6 +133,7 @@ def load_image_and_size(
                 if page is not None:
                     _seek_page(img, name, page)
                 full = img.size  # the file's own pixels
+                max_side = limit(*img.size)
                 if max(img.size) > 2 * max_side:
                     # JPEG only: decode at 1/2, 1/4 or 1/8 scale, keeping >= max_side.
                     scale = max_side / max(img.size)

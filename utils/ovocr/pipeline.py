@@ -21,7 +21,7 @@ from . import builder
 from .detection import Detections, TextDetector
 from .devices import CompileOptions, check_device, default_device, resolve_cache_dir
 from .errors import ImageError
-from .images import load_image, load_image_and_size
+from .images import load_for_ocr, load_image
 from .models import DEFAULT_DET, DEFAULT_REC, get_model
 from .recognition import AngleClassifier, Reading, TextRecognizer
 from .refine import GAP_RATIO, RereadSettings, reread_unsure
@@ -113,7 +113,7 @@ class OcrPipeline:
 
     def __call__(self, image: ImageSource) -> Page:
         """Read one image: a path, an RGB array or a PIL image (``load_image``)."""
-        rgb, size = load_image_and_size(image)  # size: before a very large image shrank
+        rgb, size = load_for_ocr(image)  # size: before a very large image shrank
         return self.read_regions(rgb, self.detect(rgb)).resized(*size)
 
     def map(

@@ -33,7 +33,7 @@ import numpy as np
 from .builder import MIN_CONFIDENCE, assemble, cut_crops
 from .detection import Detections, TextDetector
 from .errors import ImageError
-from .images import load_image, load_image_and_size
+from .images import load_for_ocr, load_image
 from .recognition import AngleClassifier, Reading, RecBatch, TextRecognizer
 from .refine import GAP_RATIO
 from .types import Page
@@ -70,7 +70,7 @@ class _Slot:
 
 
 def _load(detector: TextDetector, source: Any) -> tuple[np.ndarray, np.ndarray, Any, Any]:
-    image, size = load_image_and_size(source)
+    image, size = load_for_ocr(source)
     tensor, scale = detector.preprocess(image)
     return image, tensor, scale, size
 
