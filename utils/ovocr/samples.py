@@ -76,7 +76,6 @@ def download(
         OvocrError: the file is larger than ``max_bytes`` or its checksum differs.
     """
     import pooch
-    import requests
 
     logger = pooch.get_logger()
     level = logger.level
@@ -89,14 +88,12 @@ def download(
             path=target.parent,
             downloader=_limited_fetch(timeout, max_bytes),
         )
-    except requests.RequestException as exc:
+    except OSError as exc:  # requests' errors are OSErrors (some also ValueErrors: first)
         raise OfflineError(f"{url}: cannot download ({exc})") from None
     except ValueError as exc:  # pooch's checksum mismatch
         if "hash" not in str(exc).lower():
             raise
         raise OvocrError(f"{url}: sha256 does not match {sha256}") from None
-    except OSError as exc:
-        raise OfflineError(f"{url}: cannot download ({exc})") from None
     finally:
         logger.setLevel(level)
     return Path(path)
