@@ -82,7 +82,7 @@ def _even_strips(height: int, max_rows: int, half: int, step: int, count: int) -
     """``count`` or more strips of one height (a multiple of ``step``), evenly spaced."""
     while True:
         # neighbours share at least 2 * half rows plus the 32-row rounding of the starts
-        rows = -(-math.ceil((height + (count - 1) * (2 * half + ALIGN)) / count) // step) * step
+        rows = _round_up(math.ceil((height + (count - 1) * (2 * half + ALIGN)) / count), step)
         if rows <= max(max_rows, step) or count >= height // ALIGN:
             break
         count += 1
@@ -102,5 +102,5 @@ def stitch(maps: Sequence[np.ndarray], strips: Sequence[Strip]) -> np.ndarray:
     return np.concatenate([m[s.keep_from : s.keep_to] for m, s in zip(maps, strips)], axis=0)
 
 
-def _round_up(rows: int) -> int:
-    return -(-int(rows) // ALIGN) * ALIGN
+def _round_up(rows: int, step: int = ALIGN) -> int:
+    return -(-int(rows) // step) * step
