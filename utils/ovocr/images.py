@@ -29,8 +29,8 @@ IMAGE_EXTENSIONS = frozenset(
 MAX_SIDE = 8192
 # Pages (taller than wide) with a longer side above this are read shrunk to it: a 300-dpi
 # A4 scan's print is still taller than the recogniser's 48 rows, the detector reads pages
-# 960 wide anyway, and pages in flight hold a third of the memory. 50 SROIE dev receipts
-# (six are 4961 x 7016): peak of map() 1519 -> 1124 MB, page CER 0.0368 -> 0.0367
+# 960 wide anyway, and a JPEG page is decoded at a reduced scale. 50 SROIE dev receipts
+# (seven are longer): peak of map() 1527 -> 1115 MB, page CER 0.0368 -> 0.0367
 # (benchmarks/SPEED.md). Results are still given in the original's pixels.
 PAGE_MAX_SIDE = 3072
 # Refuse to decode more pixels than this (decompression bombs): 360 MB as RGB, enough for
