@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -198,6 +199,14 @@ def _row_of(page: Page) -> tuple[list[tuple[int, ...]], list[int]]:
         for i in members:
             row_of[i] = r
     return rows, row_of
+
+
+def chosen_features(page: Page, names: Sequence[str]) -> np.ndarray:
+    """``page_features`` of ``names`` only, as float64 (a model's input columns, in
+    training and in reading alike); the receipt prior is computed only when named."""
+    columns = [FEATURE_NAMES.index(name) for name in names]
+    receipts = any(name in RECEIPT_FEATURES for name in names)
+    return page_features(page, receipts)[:, columns].astype(np.float64)
 
 
 def page_features(page: Page, receipts: bool = True) -> np.ndarray:

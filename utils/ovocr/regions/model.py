@@ -36,7 +36,7 @@ from ..models import DEFAULT_DET, DEFAULT_REC, get_model
 from ..types import Line, Page
 from .annotations import Region, RelBox, union_box
 from .classifiers import Classifier, ClassifierArraysError, classifier_from_arrays, softmax
-from .features import FEATURE_NAMES, RECEIPT_FEATURES, features_for, page_features, upright
+from .features import chosen_features, features_for, upright
 from .modelfile import FORMAT_VERSION, check_schema, check_weights_size, ocr_model, sha256
 from .text import HashingConfig, TextModel, hash_page, text_probabilities
 from .values import extract_value
@@ -127,9 +127,7 @@ class RegionModel:
     def line_inputs(self, level: Page) -> np.ndarray:
         """The classifier's input for the lines of an upright page: the chosen features,
         then each text model's probabilities."""
-        columns = [FEATURE_NAMES.index(name) for name in self.features]
-        receipts = any(name in RECEIPT_FEATURES for name in self.features)
-        x = page_features(level, receipts)[:, columns].astype(np.float64)
+        x = chosen_features(level, self.features)
         if self.text_models and self.hashing is not None:
             hashed = hash_page(level, self.hashing)
             parts = [text_probabilities(m, hashed, self.hashing.buckets) for m in self.text_models]

@@ -34,7 +34,7 @@ import numpy as np
 from ..datasets import DatasetError
 from ..types import Page
 from .annotations import Annotation, RelBox, load_annotations
-from .features import FEATURE_NAMES, RECEIPT_FEATURES, features_for, page_features, upright
+from .features import FEATURE_NAMES, chosen_features, features_for, upright
 from .fitting import TEXT_C, fit_softmax, fit_text, fit_trees
 from .funsd import KINDS as FUNSD_KINDS
 from .funsd import load_funsd_annotations
@@ -274,7 +274,6 @@ def train_model(
     if bad or any(not group for group in text):
         raise ValueError(f"unknown text contexts {sorted(bad)}: expected groups of {CONTEXTS}")
     hashing = hashing or HashingConfig()
-    columns = [FEATURE_NAMES.index(f) for f in features]
     names = sorted({r.concept for a in annotations for r in a.regions})
     if not names:
         raise ValueError("the annotations hold no region: nothing to learn")
@@ -291,8 +290,7 @@ def train_model(
                 dtype=np.int64,
             )
         )
-        x = page_features(level, any(f in RECEIPT_FEATURES for f in features))
-        rows.append(x[:, columns].astype(np.float64))
+        rows.append(chosen_features(level, features))
         if text:
             hashed.append(hash_page(level, hashing))
     n_classes = 1 + len(names)
