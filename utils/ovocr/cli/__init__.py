@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C while the command modules load
         sys.stderr.write("ovocr: interrupted\n")
         return _EXIT_INTERRUPTED
-    from .common import EXIT_CLOSED_PIPE, EXIT_FATAL, ClosedOutput, error, finish_stdout
+    from .common import EXIT_CLOSED_PIPE, EXIT_FATAL, ClosedOutput, error, finish_stdout, stop_ray
     from .fields import default_command
 
     argv = default_command(sys.argv[1:] if argv is None else list(argv))
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if main_thread:
             signal.signal(signal.SIGTERM, previous)
-        _stop_ray()
+        stop_ray()
     try:
         finish_stdout()
     except ClosedOutput:
@@ -102,14 +102,6 @@ def main(argv: list[str] | None = None) -> int:
             error(str(exc))
         return EXIT_FATAL
     return code
-
-
-def _stop_ray() -> None:
-    """Shut down a Ray this command started (``--engine ray``) before Python exits: left to
-    Ray's exit hook, a job cut short by Ctrl-C or SIGTERM can crash the interpreter."""
-    ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        ray.shutdown()
 
 
 def _run(args: argparse.Namespace) -> int:

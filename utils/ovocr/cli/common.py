@@ -271,6 +271,15 @@ def stop_at_once() -> Iterator[None]:
             signal.signal(sig, old)
 
 
+def stop_ray() -> None:
+    """Shut down a Ray this process started (``--engine ray``) while it can still end
+    cleanly: left to Ray's exit hook, a job cut short by Ctrl-C or SIGTERM can crash the
+    interpreter."""
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()
+
+
 def _exit_now(code: int) -> None:
     """Flush stdout and end the process, skipping interpreter teardown."""
     for stream in (sys.stdout, sys.stderr):

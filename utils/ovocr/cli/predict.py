@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import queue
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, closing, nullcontext
@@ -28,6 +27,7 @@ from .common import (
     refuse_input_as_output,
     say,
     stop_at_once,
+    stop_ray,
 )
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def _on_own_thread(job: Iterator[Result]) -> Iterator[Result]:
             hand(exc)
         finally:
             job.close()  # type: ignore[attr-defined]
-            _shutdown_ray()
+            stop_ray()
             hand(_END)
 
     thread = threading.Thread(target=run, name="ovocr-ray-job", daemon=True)
@@ -210,12 +210,6 @@ def _ray_stops(args: argparse.Namespace) -> AbstractContextManager[None]:
     """With ``--engine ray``, SIGTERM and Ctrl-C end the process at once (see
     ``stop_at_once``)."""
     return stop_at_once() if args.engine == "ray" else nullcontext()
-
-
-def _shutdown_ray() -> None:
-    ray = sys.modules.get("ray")
-    if ray is not None and ray.is_initialized():
-        ray.shutdown()
 
 
 def cmd_recognize(args: argparse.Namespace) -> int:
